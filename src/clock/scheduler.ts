@@ -1,0 +1,206 @@
+/**
+ * Persisted jobs run in time order, each at its own due time. With the
+ * virtual clock a jump forward runs everything due in between, in order, with
+ * the clock reading each job's due time while it runs; jobs a handler
+ * schedules inside the jump run too. Handlers are registered by kind at
+ * start-up; a job whose kind has no handler waits for one.
+ */
+import type { Database } from "../state/database.js";
+import { decodeDocument, encodeDocument } from "../state/documents.js";
+import { VirtualClock, type Clock } from "./clock.js";
+
+export interface Job<P = unknown> {
+  id: number;
+  kind: string;
+  due: number;
+  key: string | null;
+  account: string;
+  region: string;
+  payload: P;
+}
+
+export interface ScheduleOptions<P> {
+  kind: string;
+  due: number;
+  payload?: P;
+  /** Jobs with a key are unique: scheduling the same key replaces the old job. */
+  key?: string;
+  account?: string;
+  region?: string;
+}
+
+export type JobHandler<P = any> = (job: Job<P>) => void | Promise<void>;
+
+const MIGRATIONS = [
+  `CREATE TABLE scheduler_jobs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, due INTEGER NOT NULL,
+     key TEXT UNIQUE, account TEXT NOT NULL, region TEXT NOT NULL, payload TEXT NOT NULL);
+   CREATE INDEX scheduler_jobs_due ON scheduler_jobs (due, id);`,
+];
+
+const MAX_TIMER = 2 ** 31 - 1;
+
+export interface SchedulerLog {
+  error(message: string, detail?: unknown): void;
+}
+
+export class Scheduler {
+  private readonly handlers = new Map<string, JobHandler>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Database,
+    readonly clock: Clock,
+    private readonly log: SchedulerLog = { error: (m, d) => console.error(m, d) },
+  ) {
+    db.migrate("scheduler", MIGRATIONS);
+    const sql = db.sql;
+    this.stmts = {
+      insert: sql.prepare(
+        "INSERT INTO scheduler_jobs (kind, due, key, account, region, payload) VALUES (?, ?, ?, ?, ?, ?) " +
+          "ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, due = excluded.due, account = excluded.account, " +
+          "region = excluded.region, payload = excluded.payload RETURNING id",
+      ),
+      deleteId: sql.prepare("DELETE FROM scheduler_jobs WHERE id = ?"),
+      deleteKey: sql.prepare("DELETE FROM scheduler_jobs WHERE key = ?"),
+      deleteKeyPrefix: sql.prepare("DELETE FROM scheduler_jobs WHERE key >= ? AND key < ?"),
+      byKey: sql.prepare("SELECT * FROM scheduler_jobs WHERE key = ?"),
+      next: sql.prepare("SELECT * FROM scheduler_jobs ORDER BY due, id LIMIT 200"),
+      count: sql.prepare("SELECT COUNT(*) AS n FROM scheduler_jobs"),
+    };
+  }
+
+  on<P>(kind: string, handler: JobHandler<P>): void {
+    this.handlers.set(kind, handler as JobHandler);
+  }
+
+  schedule<P>(options: ScheduleOptions<P>): number {
+    const row = this.stmts.insert.get(
+      options.kind,
+      Math.round(options.due),
+      options.key ?? null,
+      options.account ?? "",
+      options.region ?? "",
+      encodeDocument(options.payload ?? null),
+    ) as { id: number };
+    this.arm();
+    return row.id;
+  }
+
+  cancel(key: string): boolean {
+    return this.stmts.deleteKey.run(key).changes > 0;
+  }
+
+  /** Cancels every job whose key starts with prefix. */
+  cancelPrefix(prefix: string): number {
+    return this.stmts.deleteKeyPrefix.run(prefix, prefix + "\uffff").changes;
+  }
+
+  get(key: string): Job | undefined {
+    const row = this.stmts.byKey.get(key) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  get pendingCount(): number {
+    return (this.stmts.count.get() as { n: number }).n;
+  }
+
+  start(): void {
+    this.running = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Runs every job due now. */
+  runDue(): Promise<void> {
+    return this.serialize(() => this.drain(this.clock.now(), false));
+  }
+
+  /**
+   * Moves a virtual clock to `target`, running every job due on the way at its
+   * own time. Moving backwards only sets the clock.
+   */
+  advanceTo(target: number): Promise<void> {
+    const clock = this.clock;
+    if (!(clock instanceof VirtualClock)) {
+      return Promise.reject(new Error("the clock is the system clock; start Stratus with --clock virtual to move it"));
+    }
+    return this.serialize(async () => {
+      if (target <= clock.now()) {
+        clock.setNow(target);
+        return;
+      }
+      await this.drain(target, true);
+      if (clock.now() < target) clock.setNow(target);
+    });
+  }
+
+  /** Resolves once the jobs running or queued at the time of the call are done. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private serialize(task: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(task, task);
+    this.chain = next.catch(() => undefined);
+    return next.finally(() => this.arm());
+  }
+
+  private async drain(until: number, moveClock: boolean): Promise<void> {
+    for (;;) {
+      const job = this.nextRunnable(until);
+      if (!job) return;
+      if (moveClock && this.clock instanceof VirtualClock && this.clock.now() < job.due) this.clock.setNow(job.due);
+      this.stmts.deleteId.run(job.id);
+      try {
+        await this.handlers.get(job.kind)!(job);
+      } catch (error) {
+        this.log.error(`scheduler: job ${job.kind} (${job.key ?? job.id}) failed`, error);
+      }
+    }
+  }
+
+  private nextRunnable(until: number): Job | undefined {
+    for (const row of this.stmts.next.all() as JobRow[]) {
+      if (row.due > until) return undefined;
+      if (this.handlers.has(row.kind)) return toJob(row);
+    }
+    return undefined;
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const first = (this.stmts.next.all() as JobRow[]).find((row) => this.handlers.has(row.kind));
+    if (!first) return;
+    const delay = Math.max(0, Math.min(first.due - this.clock.now(), MAX_TIMER));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runDue();
+    }, delay);
+    this.timer.unref();
+  }
+}
+
+interface JobRow {
+  id: number;
+  kind: string;
+  due: number;
+  key: string | null;
+  account: string;
+  region: string;
+  payload: string;
+}
+
+function toJob(row: JobRow): Job {
+  return { ...row, payload: decodeDocument(row.payload) };
+}

@@ -1,0 +1,145 @@
+/**
+ * The runtime every service shares: options, SQLite, the document store,
+ * blobs directory, clock, scheduler, identities and the service providers.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { SystemClock, VirtualClock, type Clock } from "./clock/clock.js";
+import { Scheduler } from "./clock/scheduler.js";
+import type { ResolvedOptions } from "./config.js";
+import { IdentityStore } from "./core/identity.js";
+import { Logger } from "./core/log.js";
+import { Database } from "./state/database.js";
+import { DocumentStore } from "./state/documents.js";
+import { SERVICES } from "./services/registry.js";
+import type { ServiceDefinition, ServiceProvider } from "./services/types.js";
+
+export const VERSION: string = (() => {
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../package.json");
+  try {
+    return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+})();
+
+export class Cloud {
+  readonly options: ResolvedOptions;
+  readonly log: Logger;
+  readonly db: Database;
+  readonly documents: DocumentStore;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly identity: IdentityStore;
+  /** Where bytes live (object data, volume blocks, snapshots); a temp dir in memory mode. */
+  readonly blobsDir: string;
+  readonly definitions: readonly ServiceDefinition[];
+  private readonly providers = new Map<string, ServiceProvider>();
+  private readonly tempDir: string | undefined;
+  private readonly lockFile: string | undefined;
+
+  constructor(options: ResolvedOptions, definitions: readonly ServiceDefinition[] = SERVICES) {
+    this.options = options;
+    this.log = new Logger(options.logLevel);
+    this.definitions = definitions;
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true });
+      this.lockFile = path.join(options.dataDir, "stratus.pid");
+      claimLock(this.lockFile);
+      this.blobsDir = path.join(options.dataDir, "blobs");
+      this.db = new Database(path.join(options.dataDir, "stratus.db"));
+    } else {
+      this.tempDir = mkdtempSync(path.join(os.tmpdir(), "stratus-"));
+      this.blobsDir = path.join(this.tempDir, "blobs");
+      this.db = new Database(undefined);
+    }
+    mkdirSync(this.blobsDir, { recursive: true });
+    this.documents = new DocumentStore(this.db);
+    this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
+    this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) });
+    this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
+    for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
+  }
+
+  async start(): Promise<void> {
+    for (const provider of this.providers.values()) await provider.onStart?.();
+    this.scheduler.start();
+  }
+
+  definition(name: string): ServiceDefinition | undefined {
+    return this.definitions.find((d) => d.name === name);
+  }
+
+  /** The provider of a service, for cross-service calls (EC2 asks IAM whether a profile exists). */
+  provider<T extends ServiceProvider = ServiceProvider>(name: string): T {
+    const provider = this.providers.get(name);
+    if (!provider) throw new Error(`no provider for ${name}`);
+    return provider as T;
+  }
+
+  /** Wipes every resource, job and byte; the clock keeps its time. */
+  async reset(): Promise<void> {
+    await this.scheduler.idle();
+    const tables = this.db.sql
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
+      .all() as Array<{ name: string }>;
+    this.db.transaction(() => {
+      for (const { name } of tables) this.db.sql.exec(`DELETE FROM "${name}"`);
+    });
+    this.documents.clearCache();
+    rmSync(this.blobsDir, { recursive: true, force: true });
+    mkdirSync(this.blobsDir, { recursive: true });
+    for (const provider of this.providers.values()) await provider.onReset?.();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    await this.scheduler.idle();
+    for (const provider of this.providers.values()) await provider.onStop?.();
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+    this.db.close();
+    if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+  }
+
+  /** Persists the virtual clock so that a restart resumes from where it stood. */
+  saveClock(): void {
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+  }
+}
+
+function ensureClockTable(db: Database): void {
+  db.migrate("clock", ["CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)"]);
+}
+
+function restoredClock(db: Database): number | undefined {
+  ensureClockTable(db);
+  const row = db.sql.prepare("SELECT now FROM clock_state WHERE id = 1").get() as { now: number } | undefined;
+  return row?.now;
+}
+
+function saveClock(db: Database, now: number): void {
+  ensureClockTable(db);
+  db.sql.prepare("INSERT INTO clock_state (id, now) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now").run(Math.round(now));
+}
+
+function claimLock(file: string): void {
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, "utf8").trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`the data dir is in use by another Stratus (pid ${pid}); stop it or use another --data-dir`);
+    }
+  }
+  writeFileSync(file, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+/** Adapts node:http's IncomingMessage to the protocol layer's HttpRequest. */
+import type { IncomingMessage } from "node:http";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { AwsError, CommonErrors } from "../core/errors.js";
+import type { HttpRequest } from "../protocol/http.js";
+
+export class NodeHttpRequest implements HttpRequest {
+  readonly method: string;
+  readonly rawPath: string;
+  readonly query: Array<[string, string]>;
+  readonly headers: Record<string, string | undefined>;
+  private bodyPromise: Promise<Buffer> | undefined;
+  private streamTaken = false;
+
+  constructor(private readonly incoming: IncomingMessage) {
+    this.method = (incoming.method ?? "GET").toUpperCase();
+    const url = incoming.url ?? "/";
+    const q = url.indexOf("?");
+    this.rawPath = q >= 0 ? url.slice(0, q) : url;
+    this.query = q >= 0 ? parseQueryString(url.slice(q + 1)) : [];
+    this.headers = {};
+    for (const [name, value] of Object.entries(incoming.headers)) {
+      this.headers[name] = Array.isArray(value) ? value.join(",") : value;
+    }
+  }
+
+  /** Content-Encoding gzip (CloudWatch's request compression) is undone here. */
+  private decoded(): Readable {
+    const encoding = (this.headers["content-encoding"] ?? "").toLowerCase();
+    if (encoding.split(",").map((e) => e.trim()).includes("gzip")) {
+      const gunzip = createGunzip();
+      this.incoming.on("error", (e) => gunzip.destroy(e));
+      return this.incoming.pipe(gunzip);
+    }
+    return this.incoming;
+  }
+
+  readBody(limit = 64 * 1024 * 1024): Promise<Buffer> {
+    if (this.bodyPromise) return this.bodyPromise;
+    if (this.streamTaken) return Promise.reject(new Error("request body already consumed as a stream"));
+    const declared = Number(this.headers["content-length"] ?? "0");
+    if (declared > limit) {
+      this.incoming.resume();
+      return (this.bodyPromise = Promise.reject(CommonErrors.requestTooLarge(limit)));
+    }
+    this.bodyPromise = new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const source = this.decoded();
+      source.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          source.destroy();
+          reject(CommonErrors.requestTooLarge(limit));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      source.on("end", () => resolve(Buffer.concat(chunks)));
+      source.on("error", (error) =>
+        reject(error instanceof AwsError ? error : new AwsError("IncompleteBody", "The request body could not be read completely.", { status: 400 })),
+      );
+      source.on("aborted", () => reject(new AwsError("IncompleteBody", "The request body was cut short.", { status: 400 })));
+    });
+    return this.bodyPromise;
+  }
+
+  bodyStream(): Readable {
+    if (this.bodyPromise) {
+      const promise = this.bodyPromise;
+      return Readable.from((async function* () { yield await promise; })());
+    }
+    this.streamTaken = true;
+    return this.decoded();
+  }
+
+  /** Drains an unread body so that the connection can be reused. */
+  drain(): void {
+    if (!this.bodyPromise && !this.streamTaken) this.incoming.resume();
+  }
+
+  get socketAddress(): string {
+    return this.incoming.socket.remoteAddress ?? "";
+  }
+}
+
+function parseQueryString(text: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const part of text.split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? "" : part.slice(eq + 1);
+    out.push([decode(key), decode(value)]);
+  }
+  return out;
+}
+
+function decode(text: string): string {
+  const spaced = text.includes("+") ? text.replace(/\+/g, " ") : text;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}

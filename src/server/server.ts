@@ -1,0 +1,106 @@
+/**
+ * The one endpoint: a node:http listener that runs each request through the
+ * handler chain, turns every failure into an AWS-shaped error, and never
+ * answers HTML or crashes on bad input.
+ */
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Cloud } from "../cloud.js";
+import { AwsError, CommonErrors, isAwsError } from "../core/errors.js";
+import { requestId as newRequestId } from "../core/ids.js";
+import { DEFAULT_CHAIN, type Step } from "./chain.js";
+import { Exchange } from "./exchange.js";
+import { handleInternal } from "./internal.js";
+import { NodeHttpRequest } from "./request.js";
+import { genericError, writeResponse } from "./respond.js";
+
+export class StratusServer {
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly cloud: Cloud,
+    private readonly chain: Step[] = DEFAULT_CHAIN,
+  ) {
+    this.server = http.createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+      const code = tooLarge ? "RequestHeaderSectionTooLarge" : "BadRequest";
+      const status = tooLarge ? 431 : 400;
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${tooLarge ? "Your request header section exceeds the maximum allowed size." : "The HTTP request could not be parsed."}</Message></Error>`;
+      socket.end(`HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = newRequestId();
+    const request = new NodeHttpRequest(req);
+    const exchange = new Exchange(requestId, req, res, request);
+    req.on("error", () => undefined);
+    res.on("error", () => undefined);
+    try {
+      if (request.rawPath.startsWith("/_stratus/") || request.rawPath === "/_stratus") {
+        exchange.response = await handleInternal(request, this.cloud, requestId);
+        exchange.wantedService = "_stratus";
+      } else {
+        for (const step of this.chain) {
+          if ((await step(exchange, this.cloud)) === "done" || exchange.response) break;
+        }
+      }
+    } catch (error) {
+      exchange.response = this.errorResponse(exchange, error);
+    }
+    if (!exchange.response) exchange.response = this.errorResponse(exchange, CommonErrors.internal("no response"));
+    request.drain();
+    await writeResponse(res, exchange.response, request.method);
+    this.logLine(exchange);
+  }
+
+  private errorResponse(ex: Exchange, error: unknown) {
+    let awsError: AwsError;
+    if (isAwsError(error)) awsError = error;
+    else {
+      this.cloud.log.error(`[${ex.requestId}] ${ex.label} failed`, error);
+      awsError = CommonErrors.internal(error instanceof Error ? error.message : String(error));
+    }
+    if (ex.protocol && ex.model) {
+      try {
+        const response = ex.protocol.serializeError(ex.model, ex.operation, awsError, ex.requestId);
+        Object.assign(response.headers, awsError.headers);
+        return response;
+      } catch (serializeFailure) {
+        this.cloud.log.error(`[${ex.requestId}] could not serialize error`, serializeFailure);
+      }
+    }
+    return genericError(ex.http, awsError, ex.requestId);
+  }
+
+  private logLine(ex: Exchange): void {
+    const ms = Number(process.hrtime.bigint() - ex.startedAt) / 1e6;
+    this.cloud.log.info(`${ex.http.method} ${ex.label} ${ex.response?.status ?? "-"} ${ms.toFixed(1)}ms ${ex.requestId}`);
+  }
+}

@@ -1,0 +1,17 @@
+import { PROTOCOLS } from "../../protocol/registry.js";
+import type { ServiceDefinition } from "../types.js";
+import { CloudWatchProvider } from "./provider.js";
+
+/** CloudWatch speaks query (aws CLI v2.9), json (CLI v1, SDK v3) and smithy-rpc-v2-cbor. */
+export const cloudwatch: ServiceDefinition = {
+  name: "cloudwatch",
+  signingNames: ["monitoring"],
+  targetPrefixes: ["GraniteServiceVersion20100801"],
+  validation: "coral",
+  protocolFor(request) {
+    if ((request.headers["smithy-protocol"] ?? "").toLowerCase() === "rpc-v2-cbor") return PROTOCOLS["smithy-rpc-v2-cbor"];
+    if (request.headers["x-amz-target"]) return PROTOCOLS.json;
+    return PROTOCOLS.query;
+  },
+  createProvider: (cloud) => new CloudWatchProvider(cloud),
+};

@@ -1,0 +1,63 @@
+/** What a service is to the server, and what a provider sees of a request. */
+import type { AwsError } from "../core/errors.js";
+import type { HttpRequest } from "../protocol/http.js";
+import type { Operation } from "../protocol/model.js";
+import type { Protocol } from "../protocol/protocol.js";
+import type { Violation } from "../protocol/validate.js";
+import type { Cloud } from "../cloud.js";
+
+export interface CallContext {
+  requestId: string;
+  account: string;
+  region: string;
+  /** Empty for anonymous (unsigned) requests. */
+  accessKeyId: string;
+  anonymous: boolean;
+  /** The caller's ARN (the account root, or an assumed role's session). */
+  principalArn: string;
+  service: string;
+  operation: string;
+  request: HttpRequest;
+  host: string;
+  sourceIp: string;
+  secure: boolean;
+  cloud: Cloud;
+  /** Headers a provider adds to the response beyond the modelled output. */
+  responseHeaders: Record<string, string>;
+}
+
+export type OperationHandler = (input: any, ctx: CallContext) => unknown;
+
+/**
+ * A provider implements a service's operations as methods named exactly as in
+ * the model (PascalCase). Operations it lacks answer NotImplemented by name.
+ * Lifecycle hooks are camelCase so they never collide with operation names.
+ */
+export interface ServiceProvider {
+  readonly cloud: Cloud;
+  /** Called once at start-up: register scheduler handlers, run recovery. */
+  onStart?(): void | Promise<void>;
+  /** Called after all state was wiped by a reset. */
+  onReset?(): void | Promise<void>;
+  onStop?(): void | Promise<void>;
+}
+
+export interface ServiceDefinition {
+  /** Stratus's name for the service (also the model file name). */
+  name: string;
+  /** SigV4 signing names that route to this service. */
+  signingNames: string[];
+  /** X-Amz-Target prefixes / smithy service names (json and cbor protocols). */
+  targetPrefixes?: string[];
+  /** IAM-like services keep their state in one region whatever the request says. */
+  globalRegion?: string;
+  /** Don't buffer request bodies before the provider sees them (S3 uploads). */
+  streamingRequests?: boolean;
+  /** Coral services check lengths, ranges, enums and patterns; others only required members. */
+  validation: "coral" | "required" | "none";
+  /** Turns validation violations into this service's error. */
+  validationError?(violations: Violation[], operation: Operation): AwsError;
+  /** Picks the protocol for a request when the service speaks several or has quirks. */
+  protocolFor?(request: HttpRequest): Protocol | undefined;
+  createProvider(cloud: Cloud): ServiceProvider;
+}
