@@ -31,25 +31,26 @@ export interface BodyFacts {
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
-export class BodyDigest extends Transform {
+/** The hashes and counts of a body, fed chunk by chunk. */
+export class Digests {
   size = 0;
   private readonly md5: Hash = createHash("md5");
   private readonly sha256: Hash | undefined;
   private readonly sum: Checksummer | undefined;
 
-  constructor(private readonly claims: BodyClaims) {
-    super({ highWaterMark: 1 << 20 });
+  constructor(readonly claims: BodyClaims) {
     if (claims.sha256) this.sha256 = createHash("sha256");
     if (claims.checksumAlgorithm) this.sum = checksummer(claims.checksumAlgorithm);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** Returns an error instead of throwing, for use inside stream callbacks. */
+  update(chunk: Buffer): Error | undefined {
     this.size += chunk.length;
-    if (this.size > this.claims.maxSize) return callback(S3Errors.entityTooLarge(this.size, this.claims.maxSize));
+    if (this.size > this.claims.maxSize) return S3Errors.entityTooLarge(this.size, this.claims.maxSize);
     this.md5.update(chunk);
     this.sha256?.update(chunk);
     this.sum?.update(chunk);
-    callback(null, chunk);
+    return undefined;
   }
 
   /** After the body ended: check every claim, and return what was measured. */
@@ -73,6 +74,19 @@ export class BodyDigest extends Transform {
       checksum = { algorithm: claims.checksumAlgorithm, value };
     }
     return { size: this.size, md5Hex: md5.toString("hex"), checksum };
+  }
+}
+
+/** Digests as a pass-through stream stage. */
+export class BodyDigest extends Transform {
+  constructor(readonly digests: Digests) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const error = this.digests.update(chunk);
+    if (error) return callback(error);
+    callback(null, chunk);
   }
 }
 

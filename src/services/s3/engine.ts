@@ -8,9 +8,10 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
+import { isAwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
-import { BodyDigest, type BodyClaims, type BodyFacts } from "./body.js";
-import type { BlobStore, PendingBlob } from "./blobs.js";
+import { BodyDigest, Digests, type BodyClaims, type BodyFacts } from "./body.js";
+import { INLINE_MAX, type BlobStore, type PendingBlob } from "./blobs.js";
 import { S3Errors } from "./errors.js";
 import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
 import type { S3Store, Segment, StoredVersion } from "./store.js";
@@ -78,6 +79,43 @@ export interface ByteRange {
 
 const VERSION_ID = /^[A-Za-z0-9._-]{32}$/;
 
+/** Reads a whole (small) stream; a body longer than `limit` is cut short and fails its length check. */
+function gather(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit + 1) {
+        cleanup();
+        stream.resume();
+        resolve(Buffer.concat(chunks));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(isAwsError(error) ? error : S3Errors.incompleteBody());
+    };
+    const onAborted = () => onError(S3Errors.incompleteBody());
+    const cleanup = () => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+      stream.off("aborted", onAborted);
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+    stream.on("aborted", onAborted);
+  });
+}
+
 export function newVersionId(): string {
   return randomBytes(24).toString("base64url");
 }
@@ -86,8 +124,16 @@ export function isValidVersionId(value: string): boolean {
   return value === "null" || VERSION_ID.test(value);
 }
 
+interface BatchedWork {
+  work: () => unknown;
+  resolve: (value: any) => void;
+  reject: (error: unknown) => void;
+}
+
 export class ObjectEngine {
   private dead: string[] | undefined;
+  private batch: BatchedWork[] = [];
+  private batchScheduled = false;
 
   constructor(
     readonly cloud: Cloud,
@@ -112,6 +158,48 @@ export class ObjectEngine {
     }
   }
 
+  /**
+   * Group commit: runs `work` in a metadata transaction shared with the other
+   * writes that arrive in the same turn of the event loop (each in a savepoint
+   * of its own, so one failing write does not undo the others). A commit costs
+   * far more than the statements in it; concurrent PUTs share one. Resolves
+   * once the transaction committed, never before.
+   */
+  batched<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.batch.push({ work, resolve, reject });
+      if (!this.batchScheduled) {
+        this.batchScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Commits the writes waiting for the group commit (also called at shutdown). */
+  flush(): void {
+    this.batchScheduled = false;
+    const items = this.batch.splice(0);
+    if (items.length === 0) return;
+    const outcomes: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      this.transaction(() => {
+        for (const item of items) {
+          const mark = this.dead!.length;
+          try {
+            outcomes.push({ ok: true, value: this.store.sql.transaction(item.work)() });
+          } catch (error) {
+            this.dead!.length = mark;
+            outcomes.push({ ok: false, value: error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    }
+    items.forEach((item, i) => (outcomes[i].ok ? item.resolve(outcomes[i].value) : item.reject(outcomes[i].value)));
+  }
+
   /** Inside a transaction: forget the bytes of segments whose last reference is going. */
   dropSegments(segments: Array<{ r: string }>): void {
     for (const segment of segments) {
@@ -122,17 +210,26 @@ export class ObjectEngine {
 
   /** Streams a body into a pending blob, checking every claim about it. */
   async ingest(body: Readable | Buffer, claims: BodyClaims, codec?: ObjectCodec, segment = 0): Promise<{ pending: PendingBlob; facts: BodyFacts }> {
-    const digest = new BodyDigest(claims);
-    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    const digests = new Digests(claims);
     let pending: PendingBlob;
     try {
-      pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+      if (!codec && claims.length !== undefined && claims.length <= INLINE_MAX) {
+        // Small bodies (most requests) skip the stream machinery: gather, hash, keep inline.
+        const data = Buffer.isBuffer(body) ? body : await gather(body, INLINE_MAX);
+        const error = digests.update(data);
+        if (error) throw error;
+        pending = this.blobs.inlinePending(data);
+      } else {
+        const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+        const digest = new BodyDigest(digests);
+        pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+      }
     } catch (error) {
       if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
       throw error;
     }
     try {
-      return { pending, facts: digest.verify(body) };
+      return { pending, facts: digests.verify(body) };
     } catch (error) {
       pending.discard();
       throw error;
@@ -151,15 +248,16 @@ export class ObjectEngine {
         options.check?.(current);
         options.also?.();
         let versionId: string;
+        // A key without a latest version has no versions at all: nothing to replace or demote.
         if (attributes.versionId !== undefined) {
           versionId = attributes.versionId;
-          const existing = this.store.version(bucketName, key, versionId);
+          const existing = current && this.store.version(bucketName, key, versionId);
           if (existing) this.removeVersion(bucket, existing, options.cause, options.ctx);
         } else if (bucket.versioning === "Enabled") {
           versionId = newVersionId();
         } else {
           versionId = "null";
-          const existing = this.store.version(bucketName, key, "null");
+          const existing = current && (current.versionId === "null" ? current : this.store.version(bucketName, key, "null"));
           if (existing) this.removeVersion(bucket, existing, options.cause, options.ctx);
         }
         const segments: Segment[] = content.segments.map((s) => ({ r: s.pending ? s.pending.commit() : s.ref!, n: s.size, s: s.segment }));
@@ -189,7 +287,7 @@ export class ObjectEngine {
           ext: attributes.ext ?? {},
           segments,
         };
-        const rowId = this.store.insertVersion(record);
+        const rowId = this.store.insertVersion(record, current !== undefined);
         const version: StoredVersion = { ...record, rowId, isLatest: true };
         this.emit("versionWritten", { bucket, version, cause: options.cause, ctx: options.ctx });
         return version;

@@ -54,7 +54,7 @@ export class ObjectOperations extends S3Base implements Implemented {
       verifyChunks(body, ctx, this.cloud);
       const { pending, facts } = await this.engine.ingest(body, claims, sealed?.codec, 0);
       const checksum = facts.checksum && { algorithm: facts.checksum.algorithm, type: "FULL_OBJECT" as const, value: facts.checksum.value };
-      const version = this.engine.publish(
+      const version = await this.engine.batched(() => this.engine.publish(
         bucket.name,
         input.Key,
         {
@@ -67,7 +67,7 @@ export class ObjectOperations extends S3Base implements Implemented {
         },
         { segments: [{ pending, size: facts.size, segment: 0 }], size: facts.size, etag: quoteEtag(facts.md5Hex), checksum },
         { cause: "PutObject", ctx, check },
-      );
+      ));
       this.objectExtras(ctx, bucket, publicVersion(version));
       return {
         ETag: version.etag,
@@ -172,7 +172,7 @@ export class ObjectOperations extends S3Base implements Implemented {
     const bucket = await this.bucketFor(ctx, input.Bucket, { key: input.Key, versionId: input.VersionId, input });
     checkKey(input.Key);
     checkVersionId(input.VersionId);
-    const result = this.engine.delete(bucket.name, input.Key, input.VersionId, "DeleteObject", ctx);
+    const result = await this.engine.batched(() => this.engine.delete(bucket.name, input.Key, input.VersionId, "DeleteObject", ctx));
     return { DeleteMarker: result.deleteMarker || undefined, VersionId: result.versionId };
   }
 
@@ -183,23 +183,32 @@ export class ObjectOperations extends S3Base implements Implemented {
     if (objects.length === 0 || objects.length > 1000) throw S3Errors.malformedXml();
     const deleted: NonNullable<DeleteObjectsOutput["Deleted"]> = [];
     const errors: NonNullable<DeleteObjectsOutput["Errors"]> = [];
-    for (const object of objects) {
-      try {
-        if (object.Key === undefined) throw S3Errors.malformedXml();
-        await this.bucketFor(ctx, bucket.name, { key: object.Key, versionId: object.VersionId, input, action: object.VersionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject" });
-        checkKey(object.Key);
-        checkVersionId(object.VersionId);
-        const result = this.engine.delete(bucket.name, object.Key, object.VersionId, "DeleteObjects", ctx);
-        if (input.Delete!.Quiet) continue;
-        deleted.push(
-          object.VersionId !== undefined
-            ? { Key: object.Key, VersionId: object.VersionId, DeleteMarker: result.deleteMarker || undefined, DeleteMarkerVersionId: result.deleteMarker ? object.VersionId : undefined }
-            : { Key: object.Key, DeleteMarker: result.deleteMarker || undefined, DeleteMarkerVersionId: result.deleteMarker ? result.versionId : undefined },
-        );
-      } catch (error) {
-        if (!isAwsError(error) || error.status >= 500) throw error;
+    // Every key is checked, then all deletes share one group commit (each in its own savepoint).
+    const outcomes = await Promise.all(
+      objects.map(async (object) => {
+        try {
+          if (object.Key === undefined) throw S3Errors.malformedXml();
+          await this.bucketFor(ctx, bucket.name, { key: object.Key, versionId: object.VersionId, input, action: object.VersionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject" });
+          checkKey(object.Key);
+          checkVersionId(object.VersionId);
+          return { object, result: await this.engine.batched(() => this.engine.delete(bucket.name, object.Key!, object.VersionId, "DeleteObjects", ctx)) };
+        } catch (error) {
+          if (!isAwsError(error) || error.status >= 500) throw error;
+          return { object, error };
+        }
+      }),
+    );
+    for (const { object, result, error } of outcomes as Array<{ object: (typeof objects)[number]; result?: { versionId?: string; deleteMarker: boolean }; error?: import("../../core/errors.js").AwsError }>) {
+      if (error) {
         errors.push({ Key: object.Key, VersionId: object.VersionId, Code: error.code, Message: error.message });
+        continue;
       }
+      if (input.Delete!.Quiet) continue;
+      deleted.push(
+        object.VersionId !== undefined
+          ? { Key: object.Key, VersionId: object.VersionId, DeleteMarker: result!.deleteMarker || undefined, DeleteMarkerVersionId: result!.deleteMarker ? object.VersionId : undefined }
+          : { Key: object.Key, DeleteMarker: result!.deleteMarker || undefined, DeleteMarkerVersionId: result!.deleteMarker ? result!.versionId : undefined },
+      );
     }
     return { Deleted: deleted.length ? deleted : undefined, Errors: errors.length ? errors : undefined };
   }

@@ -4,7 +4,6 @@
  * S3's root element names and error body, GetBucketLocation's bare body,
  * aws-chunked request bodies, and RFC 2047 for non-ASCII user metadata.
  */
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { AwsError } from "../../core/errors.js";
 import type { HttpRequest, HttpResponse } from "../../protocol/http.js";
@@ -270,7 +269,7 @@ export class S3Protocol extends RestXmlProtocol {
 export function s3RequestHeaders(requestId: string): Record<string, string> {
   return {
     "x-amz-request-id": requestId,
-    "x-amz-id-2": createHash("sha256").update(requestId).digest("base64"),
+    "x-amz-id-2": Buffer.from(requestId.replace(/-/g, ""), "hex").toString("base64"),
   };
 }
 

@@ -75,11 +75,13 @@ export class S3Provider implements ServiceProvider {
   }
 
   async onReset(): Promise<void> {
+    this.store.clearCache();
     this.blobs.reset();
     for (const module of this.modules) await module.onReset?.();
   }
 
   async onStop(): Promise<void> {
+    this.engine.flush();
     for (const module of this.modules) await module.onStop?.();
   }
 }

@@ -309,6 +309,8 @@ const LISTED_COLUMNS = "id, key, version_id, is_latest, delete_marker, size, eta
 export class S3Store {
   readonly sql: Sql;
   private readonly s;
+  /** Buckets change rarely and are read by every request. */
+  private readonly bucketCache = new Map<string, BucketRecord>();
 
   constructor(private readonly db: Database) {
     db.migrate("s3", MIGRATIONS);
@@ -388,21 +390,36 @@ export class S3Store {
 
   // Buckets -----------------------------------------------------------------
 
+  /** A bucket record; callers must not change it (it is shared by the cache). */
   bucket(name: string): BucketRecord | undefined {
+    const cached = this.bucketCache.get(name);
+    if (cached) return cached;
     const row = this.s.bucketGet.get(name) as BucketRow | undefined;
-    return row && rowToBucket(row);
+    if (!row) return undefined;
+    const bucket = rowToBucket(row);
+    // Reads inside a transaction may see uncommitted rows; only cache what is committed.
+    if (!this.sql.inTransaction) this.bucketCache.set(name, bucket);
+    return bucket;
   }
 
   insertBucket(bucket: BucketRecord): void {
+    this.bucketCache.delete(bucket.name);
     this.s.bucketInsert.run(bucket.name, bucket.account, bucket.region, bucket.created.getTime());
   }
 
   deleteBucket(name: string): void {
+    this.bucketCache.delete(name);
     this.s.bucketDelete.run(name);
   }
 
   setVersioning(name: string, state: VersioningState, mfaDelete?: string): void {
+    this.bucketCache.delete(name);
     this.s.bucketVersioning.run(state, mfaDelete ?? null, name);
+  }
+
+  /** After a reset wiped the tables. */
+  clearCache(): void {
+    this.bucketCache.clear();
   }
 
   /** An account's buckets after `afterName`, by name. */
@@ -445,8 +462,8 @@ export class S3Store {
   }
 
   /** Inserts a version as the key's latest (the caller removes or demotes the previous one first). */
-  insertVersion(v: Omit<StoredVersion, "rowId" | "isLatest">): number {
-    this.s.clearLatest.run(v.bucket, v.key);
+  insertVersion(v: Omit<StoredVersion, "rowId" | "isLatest">, keyHasVersions = true): number {
+    if (keyHasVersions) this.s.clearLatest.run(v.bucket, v.key);
     const result = this.s.insertVersion.run(
       v.bucket,
       v.key,

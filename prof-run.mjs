@@ -1,0 +1,13 @@
+import { startStratus } from "./dist/src/index.js";
+import { spawn } from "node:child_process";
+import { Session } from "node:inspector/promises";
+import fs from "node:fs";
+const s = await startStratus({ port: 0, dataDir: "/tmp/sdata4", logLevel: "silent" });
+const session = new Session(); session.connect();
+await session.post("Profiler.enable"); await session.post("Profiler.start");
+const t0 = process.cpuUsage();
+await new Promise((resolve) => spawn("node", ["/tmp/load.mjs", String(s.port), process.argv[2] ?? "6"], { stdio: "inherit" }).on("exit", resolve));
+const u = process.cpuUsage(t0); console.log("server cpu", ((u.user + u.system) / 1000).toFixed(0), "ms");
+const { profile } = await session.post("Profiler.stop");
+fs.writeFileSync("/tmp/prof/run.cpuprofile", JSON.stringify(profile));
+await s.stop();
