@@ -1,11 +1,13 @@
 /**
  * bench/s3: Stratus vs moto_server vs a raw node:http baseline, in one run.
  *
- *   npm run bench:s3 [-- --quick] [-- --no-moto] [-- --seconds 5]
+ *   npm run bench:s3 -- [--quick] [--no-moto] [--seconds 8] [--rounds 3] [--moto-full-listing]
  *
  * Phases: 4 KiB PUT+GET with 16 concurrent clients (ops/s); 64 MiB PUT and
  * GET (MB/s); ListObjectsV2 pages of 1000 over 10k and 100k keys (ms per
- * page); peak server RSS during a 1 GiB upload. Prints a table and ratios.
+ * page); peak server RSS during a 1 GiB upload. Throughput phases run the
+ * contenders interleaved, round by round, and report medians. Stratus runs
+ * with a data dir (its default, persistent mode). Prints a table and ratios.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,8 +25,11 @@ const NO_MOTO = args.includes("--no-moto");
 const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (QUICK ? 3 : 8);
 const LIST_SIZES = QUICK ? [2_000, 10_000] : [10_000, 100_000];
 const LARGE = 64 * 1024 * 1024;
-const LARGE_ROUNDS = QUICK ? 2 : 4;
+const LARGE_ROUNDS = 2;
 const HUGE = (QUICK ? 256 : 1024) * 1024 * 1024;
+const ROUNDS = Number(args[args.indexOf("--rounds") + 1]) || (QUICK ? 2 : 3);
+/** moto fills a bucket with about 300 PUT/s: 100,000 keys take minutes; only with --moto-full-listing. */
+const MOTO_FULL_LISTING = args.includes("--moto-full-listing");
 
 interface Server {
   name: string;
@@ -96,9 +101,10 @@ function rssOf(pid: number): number {
   }
 }
 
-async function smallObjects(server: Server, seconds: number): Promise<number> {
+async function smallObjects(server: Server, seconds: number, round: number): Promise<number> {
   const client = new BenchClient("127.0.0.1", server.port);
-  if (server.s3) await client.ok("PUT", "/small");
+  const bucket = `small${round}`;
+  if (server.s3) await client.ok("PUT", `/${bucket}`);
   const body = Buffer.alloc(4096, 7);
   const workers = 16;
   let ops = 0;
@@ -109,7 +115,7 @@ async function smallObjects(server: Server, seconds: number): Promise<number> {
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (let i = 0; Date.now() < stopAt; i++) {
-        const key = `/small/w${w}/k${i % 500}`;
+        const key = `/${bucket}/w${w}/k${i % 500}`;
         await client.ok("PUT", key, { body });
         const got = await client.ok("GET", key);
         if (got.body.length !== body.length) throw new Error(`${server.name}: GET returned ${got.body.length} bytes`);
@@ -125,19 +131,20 @@ async function smallObjects(server: Server, seconds: number): Promise<number> {
   return ops / elapsed;
 }
 
-async function largeObjects(server: Server): Promise<{ put: number; get: number }> {
+async function largeObjects(server: Server, round: number): Promise<{ put: number; get: number }> {
   const client = new BenchClient("127.0.0.1", server.port, 4);
-  if (server.s3) await client.ok("PUT", "/large");
+  const bucket = `large${round}`;
+  if (server.s3) await client.ok("PUT", `/${bucket}`);
   const body = Buffer.alloc(LARGE);
   for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE(i, i);
   let putSeconds = 0;
   let getSeconds = 0;
-  for (let round = 0; round < LARGE_ROUNDS; round++) {
+  for (let i = 0; i < LARGE_ROUNDS; i++) {
     let t = process.hrtime.bigint();
-    await client.ok("PUT", `/large/obj${round}`, { body });
+    await client.ok("PUT", `/${bucket}/obj${i}`, { body });
     putSeconds += Number(process.hrtime.bigint() - t) / 1e9;
     t = process.hrtime.bigint();
-    const got = await client.ok("GET", `/large/obj${round}`, { sink: true });
+    const got = await client.ok("GET", `/${bucket}/obj${i}`, { sink: true });
     getSeconds += Number(process.hrtime.bigint() - t) / 1e9;
     if (got.body.length !== LARGE) throw new Error(`${server.name}: GET returned ${got.body.length} bytes`);
   }
@@ -223,58 +230,84 @@ const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.i
 const ratio = (a: number | undefined, b: number | undefined, invert = false) =>
   a === undefined || b === undefined || !a || !b ? "—" : `${(invert ? b / a : a / b).toFixed(1)}×`;
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+};
+
 async function main(): Promise<void> {
   const motoAvailable = !NO_MOTO && spawnSync("sh", ["-c", "command -v moto_server"]).status === 0;
   const names: Array<"stratus" | "moto" | "raw"> = motoAvailable ? ["stratus", "moto", "raw"] : ["stratus", "raw"];
   const results: Record<string, Record<string, any>> = {};
-  for (const name of names) {
-    results[name] = {};
-    process.stderr.write(`\n[${name}] small objects (${SECONDS}s)... `);
-    let server = await startServer(name);
-    try {
-      results[name].small = await smallObjects(server, SECONDS);
-      process.stderr.write(`${fmt(results[name].small)} ops/s; large objects... `);
-      results[name].large = await largeObjects(server);
-      process.stderr.write(`PUT ${fmt(results[name].large.put)} MB/s GET ${fmt(results[name].large.get)} MB/s`);
-      if (server.s3) {
-        const sizes = name === "moto" && !QUICK ? [LIST_SIZES[0]] : LIST_SIZES;
-        process.stderr.write(`; listing ${sizes.join("/")} keys... `);
-        results[name].listing = await listing(server, sizes);
-        process.stderr.write(results[name].listing.map((l: any) => `${l.keys}: ${fmt(l.scan, 1)} ms/page`).join(", "));
+  for (const name of names) results[name] = { small: [], put: [], get: [], listing: [] };
+
+  // Throughput phases: all servers up at once, contenders interleaved round by round so that
+  // background load on the machine hits them alike; medians are reported.
+  const servers: Server[] = [];
+  try {
+    for (const name of names) servers.push(await startServer(name));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
+        const ops = await smallObjects(server, SECONDS, round);
+        results[server.name].small.push(ops);
+        process.stderr.write(`[round ${round + 1}] ${server.name}: ${fmt(ops)} ops/s (4 KiB PUT+GET)\n`);
       }
-    } finally {
-      await stopServer(server);
+      for (const server of order) {
+        const large = await largeObjects(server, round);
+        results[server.name].put.push(large.put);
+        results[server.name].get.push(large.get);
+        process.stderr.write(`[round ${round + 1}] ${server.name}: 64 MiB PUT ${fmt(large.put)} MB/s, GET ${fmt(large.get)} MB/s\n`);
+      }
     }
-    process.stderr.write(`; ${HUGE / 1024 ** 3} GiB upload... `);
-    server = await startServer(name);
+    // Listing: the same bucket sizes on Stratus and moto, pages measured at each size.
+    for (const server of servers.filter((s) => s.s3)) {
+      const sizes = server.name === "moto" && !MOTO_FULL_LISTING ? LIST_SIZES.slice(0, 1) : LIST_SIZES;
+      process.stderr.write(`${server.name}: listing over ${sizes.join(" and ")} keys... `);
+      results[server.name].listing = await listing(server, sizes);
+      process.stderr.write(results[server.name].listing.map((l: any) => `${l.keys}: ${fmt(l.scan, 1)} ms/page (filled at ${fmt(l.populateRate)} PUT/s)`).join(", ") + "\n");
+    }
+  } finally {
+    for (const server of servers) await stopServer(server);
+  }
+  // Memory: a fresh server each, one big streamed PUT, RSS sampled every 20 ms.
+  for (const name of names) {
+    const server = await startServer(name);
     try {
       results[name].huge = await hugeUpload(server);
-      process.stderr.write(`peak RSS ${fmt(results[name].huge.peakRss / 1e6)} MB\n`);
+      process.stderr.write(`${name}: ${HUGE / 1024 ** 3} GiB PUT at ${fmt(results[name].huge.mbps)} MB/s, peak RSS ${fmt(results[name].huge.peakRss / 1e6)} MB\n`);
     } finally {
       await stopServer(server);
     }
   }
+
   const s = results.stratus;
   const m = results.moto;
   const r = results.raw;
+  const small = (x: any) => (x ? median(x.small) : undefined);
+  const put = (x: any) => (x ? median(x.put) : undefined);
+  const get = (x: any) => (x ? median(x.get) : undefined);
   const listAt = (res: any, keys: number, field: "scan" | "deep") => res?.listing?.find((l: any) => l.keys === keys)?.[field];
   const rows: string[][] = [
-    ["4 KiB PUT+GET, 16 clients (ops/s)", fmt(s.small), fmt(m?.small), fmt(r.small), ratio(s.small, m?.small), ratio(s.small, r.small)],
-    ["64 MiB PUT (MB/s)", fmt(s.large.put), fmt(m?.large.put), fmt(r.large.put), ratio(s.large.put, m?.large.put), ratio(s.large.put, r.large.put)],
-    ["64 MiB GET (MB/s)", fmt(s.large.get), fmt(m?.large.get), fmt(r.large.get), ratio(s.large.get, m?.large.get), ratio(s.large.get, r.large.get)],
+    ["4 KiB PUT+GET, 16 clients (ops/s)", fmt(small(s)), fmt(small(m)), fmt(small(r)), ratio(small(s), small(m)), ratio(small(s), small(r))],
+    ["64 MiB PUT (MB/s)", fmt(put(s)), fmt(put(m)), fmt(put(r)), ratio(put(s), put(m)), ratio(put(s), put(r))],
+    ["64 MiB GET (MB/s)", fmt(get(s)), fmt(get(m)), fmt(get(r)), ratio(get(s), get(m)), ratio(get(s), get(r))],
   ];
   for (const keys of LIST_SIZES) {
-    rows.push([`ListObjectsV2 page of 1000, ${keys.toLocaleString("en")} keys, full scan (ms/page)`, fmt(listAt(s, keys, "scan"), 1), fmt(listAt(m, keys, "scan"), 1), "—", ratio(listAt(s, keys, "scan"), listAt(m, keys, "scan"), true), "—"]);
-    rows.push([`ListObjectsV2 page of 1000, ${keys.toLocaleString("en")} keys, deep start-after (ms/page)`, fmt(listAt(s, keys, "deep"), 1), fmt(listAt(m, keys, "deep"), 1), "—", ratio(listAt(s, keys, "deep"), listAt(m, keys, "deep"), true), "—"]);
+    rows.push([`ListObjectsV2, 1000-key pages, ${keys.toLocaleString("en")} keys, full scan (ms/page)`, fmt(listAt(s, keys, "scan"), 1), fmt(listAt(m, keys, "scan"), 1), "—", ratio(listAt(s, keys, "scan"), listAt(m, keys, "scan"), true), "—"]);
+    rows.push([`ListObjectsV2, 1000-key page deep in ${keys.toLocaleString("en")} keys (ms/page)`, fmt(listAt(s, keys, "deep"), 1), fmt(listAt(m, keys, "deep"), 1), "—", ratio(listAt(s, keys, "deep"), listAt(m, keys, "deep"), true), "—"]);
   }
   rows.push([`Peak server RSS during a ${HUGE / 1024 ** 3} GiB PUT (MB)`, fmt(s.huge.peakRss / 1e6), fmt(m?.huge.peakRss / 1e6), fmt(r.huge.peakRss / 1e6), "—", "—"]);
-  rows.push([`${HUGE / 1024 ** 3} GiB PUT throughput (MB/s)`, fmt(s.huge.mbps), fmt(m?.huge.mbps), fmt(r.huge.mbps), ratio(s.huge.mbps, m?.huge.mbps), ratio(s.huge.mbps, r.huge.mbps)]);
+  rows.push([`${HUGE / 1024 ** 3} GiB PUT (MB/s)`, fmt(s.huge.mbps), fmt(m?.huge.mbps), fmt(r.huge.mbps), ratio(s.huge.mbps, m?.huge.mbps), ratio(s.huge.mbps, r.huge.mbps)]);
   const header = ["", "Stratus", "moto_server", "raw node:http", "Stratus / moto", "Stratus / raw"];
-  const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  process.stdout.write(`\n${lines.join("\n")}\n\nnode ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${new Date().toISOString().slice(0, 10)}${QUICK ? ", --quick" : ""}\n`);
+  const lines = [header, header.map((_, i) => (i === 0 ? "---" : "---:")), ...rows].map((row) => `| ${row.join(" | ")} |`);
+  const load = os.loadavg()[0].toFixed(1);
+  process.stdout.write(
+    `\n${lines.join("\n")}\n\nnode ${process.version}, ${os.cpus().length} CPUs, load average ${load} at the end, ${ROUNDS} rounds (medians), ${new Date().toISOString().slice(0, 10)}${QUICK ? ", --quick" : ""}\n`,
+  );
   if (s.listing?.length === 2) {
     const [a, b] = s.listing;
-    process.stdout.write(`Stratus listing: ${fmt(a.scan, 1)} ms/page at ${a.keys} keys vs ${fmt(b.scan, 1)} ms/page at ${b.keys} keys (×${(b.scan / a.scan).toFixed(2)})\n`);
+    process.stdout.write(`Stratus listing: ${fmt(a.scan, 1)} ms/page at ${a.keys.toLocaleString("en")} keys, ${fmt(b.scan, 1)} ms/page at ${b.keys.toLocaleString("en")} keys (×${(b.scan / a.scan).toFixed(2)})\n`);
   }
 }
 
