@@ -31,8 +31,27 @@ export interface BodyFacts {
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
-/** The hashes and counts of a body, fed chunk by chunk. */
-export class Digests {
+/** What hashing a body measured. */
+export interface Measured {
+  size: number;
+  md5Hex: string;
+  sha256Hex?: string;
+  /** base64 */
+  checksum?: string;
+}
+
+/** Counts and hashes a body chunk by chunk (MD5, and SHA-256 / a flexible checksum when claimed). */
+export interface Digester {
+  readonly size: number;
+  /** Feeds a chunk; `next` runs when more may come (at once, unless the hashing thread is behind). */
+  push(chunk: Buffer, next: (error?: Error) => void): void;
+  finish(): Promise<Measured>;
+  /** Forgets an abandoned body. */
+  drop(): void;
+}
+
+/** Hashing on the calling thread: for small bodies, where a hand-off would cost more than the hash. */
+export class LocalDigester implements Digester {
   size = 0;
   private readonly md5: Hash = createHash("md5");
   private readonly sha256: Hash | undefined;
@@ -43,50 +62,46 @@ export class Digests {
     if (claims.checksumAlgorithm) this.sum = checksummer(claims.checksumAlgorithm);
   }
 
-  /** Returns an error instead of throwing, for use inside stream callbacks. */
-  update(chunk: Buffer): Error | undefined {
+  push(chunk: Buffer, next: (error?: Error) => void): void {
     this.size += chunk.length;
-    if (this.size > this.claims.maxSize) return S3Errors.entityTooLarge(this.size, this.claims.maxSize);
+    if (this.size > this.claims.maxSize) return next(S3Errors.entityTooLarge(this.size, this.claims.maxSize));
     this.md5.update(chunk);
     this.sha256?.update(chunk);
     this.sum?.update(chunk);
-    return undefined;
+    next();
   }
 
-  /** After the body ended: check every claim, and return what was measured. */
-  verify(source: Readable | Buffer): BodyFacts {
-    const { claims } = this;
-    if (claims.length !== undefined && claims.length !== this.size) throw S3Errors.incompleteBody();
-    const md5 = this.md5.digest();
-    if (claims.contentMd5 !== undefined && md5.toString("base64") !== claims.contentMd5) {
-      throw S3Errors.badDigest(claims.contentMd5, md5.toString("base64"));
-    }
-    if (this.sha256) {
-      const computed = this.sha256.digest("hex");
-      if (computed !== claims.sha256) throw S3Errors.sha256Mismatch(claims.sha256!, computed);
-    }
-    let checksum: BodyFacts["checksum"];
-    if (this.sum && claims.checksumAlgorithm) {
-      const value = this.sum.digest();
-      let expected = claims.checksumValue;
-      if (expected === undefined && source instanceof AwsChunkedDecoder) expected = source.trailers[checksumHeader(claims.checksumAlgorithm)];
-      if (expected !== undefined && expected !== value) throw S3Errors.badChecksum(claims.checksumAlgorithm);
-      checksum = { algorithm: claims.checksumAlgorithm, value };
-    }
-    return { size: this.size, md5Hex: md5.toString("hex"), checksum };
+  async finish(): Promise<Measured> {
+    return { size: this.size, md5Hex: this.md5.digest("hex"), sha256Hex: this.sha256?.digest("hex"), checksum: this.sum?.digest() };
   }
+
+  drop(): void {}
 }
 
-/** Digests as a pass-through stream stage. */
+/** After the body ended: checks every claim against what was measured. */
+export function checkClaims(claims: BodyClaims, measured: Measured, source: Readable | Buffer): BodyFacts {
+  if (claims.length !== undefined && claims.length !== measured.size) throw S3Errors.incompleteBody();
+  const md5Base64 = Buffer.from(measured.md5Hex, "hex").toString("base64");
+  if (claims.contentMd5 !== undefined && md5Base64 !== claims.contentMd5) throw S3Errors.badDigest(claims.contentMd5, md5Base64);
+  if (claims.sha256 !== undefined && measured.sha256Hex !== claims.sha256) throw S3Errors.sha256Mismatch(claims.sha256, measured.sha256Hex ?? "");
+  let checksum: BodyFacts["checksum"];
+  if (claims.checksumAlgorithm && measured.checksum !== undefined) {
+    let expected = claims.checksumValue;
+    if (expected === undefined && source instanceof AwsChunkedDecoder) expected = source.trailers[checksumHeader(claims.checksumAlgorithm)];
+    if (expected !== undefined && expected !== measured.checksum) throw S3Errors.badChecksum(claims.checksumAlgorithm);
+    checksum = { algorithm: claims.checksumAlgorithm, value: measured.checksum };
+  }
+  return { size: measured.size, md5Hex: measured.md5Hex, checksum };
+}
+
+/** A digester as a pass-through stream stage. */
 export class BodyDigest extends Transform {
-  constructor(readonly digests: Digests) {
+  constructor(readonly digester: Digester) {
     super({ highWaterMark: 1 << 20 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const error = this.digests.update(chunk);
-    if (error) return callback(error);
-    callback(null, chunk);
+    this.digester.push(chunk, (error) => (error ? callback(error) : callback(null, chunk)));
   }
 }
 

@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { isAwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
-import { BodyDigest, Digests, type BodyClaims, type BodyFacts } from "./body.js";
+import { BodyDigest, checkClaims, LocalDigester, type BodyClaims, type BodyFacts, type Measured } from "./body.js";
 import { INLINE_MAX, type BlobStore, type PendingBlob } from "./blobs.js";
 import { S3Errors } from "./errors.js";
 import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
@@ -210,26 +210,40 @@ export class ObjectEngine {
 
   /** Streams a body into a pending blob, checking every claim about it. */
   async ingest(body: Readable | Buffer, claims: BodyClaims, codec?: ObjectCodec, segment = 0): Promise<{ pending: PendingBlob; facts: BodyFacts }> {
-    const digests = new Digests(claims);
     let pending: PendingBlob;
-    try {
-      if (!codec && claims.length !== undefined && claims.length <= INLINE_MAX) {
-        // Small bodies (most requests) skip the stream machinery: gather, hash, keep inline.
+    let measured: Measured;
+    if (!codec && claims.length !== undefined && claims.length <= INLINE_MAX) {
+      // Small bodies (most requests) skip the stream machinery: gather, hash, keep inline.
+      const digester = new LocalDigester(claims);
+      try {
         const data = Buffer.isBuffer(body) ? body : await gather(body, INLINE_MAX);
-        const error = digests.update(data);
-        if (error) throw error;
+        await new Promise<void>((resolve, reject) => digester.push(data, (error) => (error ? reject(error) : resolve())));
         pending = this.blobs.inlinePending(data);
-      } else {
-        const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-        const digest = new BodyDigest(digests);
-        pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+        measured = await digester.finish();
+      } catch (error) {
+        if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
+        throw error;
       }
-    } catch (error) {
-      if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
-      throw error;
+    } else {
+      const digester = new LocalDigester(claims);
+      try {
+        const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+        const digest = new BodyDigest(digester);
+        pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+      } catch (error) {
+        digester.drop();
+        if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
+        throw error;
+      }
+      try {
+        measured = await digester.finish();
+      } catch (error) {
+        pending.discard();
+        throw error;
+      }
     }
     try {
-      return { pending, facts: digests.verify(body) };
+      return { pending, facts: checkClaims(claims, measured, body) };
     } catch (error) {
       pending.discard();
       throw error;
