@@ -28,57 +28,114 @@ export interface PendingBlob {
   discard(): void;
 }
 
+/** Bytes gathered before a write is issued, and the most a sink has in flight before it makes its source wait. */
+const WRITE_BATCH = 1 << 20;
+const MAX_IN_FLIGHT = 8 << 20;
+
+/**
+ * Keeps small bodies in memory; past INLINE_MAX, writes to a temp file in
+ * megabyte batches at explicit offsets, several in flight at once, so that
+ * receiving never waits for one write to finish.
+ */
 class BlobSink extends Writable {
   readonly chunks: Buffer[] = [];
   size = 0;
   file: FileHandle | undefined;
   tempPath: string | undefined;
+  private opening: Promise<FileHandle> | undefined;
+  private buffered = 0;
+  private position = 0;
+  private inFlight = 0;
+  private readonly writes = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  private waiting: ((error?: Error | null) => void) | undefined;
 
   constructor(private readonly blobs: BlobStore) {
-    super({ highWaterMark: READ_CHUNK });
+    super({ highWaterMark: WRITE_BATCH });
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     for (const { chunk } of chunks) {
       this.chunks.push(chunk);
       this.size += chunk.length;
+      this.buffered += chunk.length;
     }
-    if (this.size <= INLINE_MAX && !this.file) return callback();
-    this.flush().then(() => callback(), callback);
+    if (this.failure) return callback(this.failure);
+    if (!this.opening && this.size <= INLINE_MAX) return callback();
+    if (this.buffered >= WRITE_BATCH) this.startWrite();
+    if (this.inFlight > MAX_IN_FLIGHT) this.waiting = callback;
+    else callback();
   }
 
-  private async flush(): Promise<void> {
-    if (!this.file) {
+  private handle(): Promise<FileHandle> {
+    if (!this.opening) {
       this.tempPath = this.blobs.tempPath();
-      this.file = await open(this.tempPath, "w");
+      this.opening = open(this.tempPath, "w").then((file) => (this.file = file));
     }
+    return this.opening;
+  }
+
+  private startWrite(): void {
+    if (this.buffered === 0) return;
     const batch = this.chunks.splice(0);
-    let offset = 0;
-    while (offset < batch.length) {
-      const slice = batch.slice(offset, offset + 512);
-      await this.file.writev(slice);
-      offset += slice.length;
-    }
+    const bytes = this.buffered;
+    let position = this.position;
+    this.position += bytes;
+    this.buffered = 0;
+    this.inFlight += bytes;
+    const write = (async () => {
+      const file = await this.handle();
+      for (let i = 0; i < batch.length; i += 512) {
+        let slice = batch.slice(i, i + 512);
+        let length = slice.reduce((n, b) => n + b.length, 0);
+        while (length > 0) {
+          const { bytesWritten } = await file.writev(slice, position);
+          position += bytesWritten;
+          length -= bytesWritten;
+          if (length > 0) slice = [Buffer.concat(slice).subarray(bytesWritten)];
+        }
+      }
+    })().then(
+      () => {
+        this.inFlight -= bytes;
+        this.writes.delete(write);
+        if (this.waiting && this.inFlight <= MAX_IN_FLIGHT) {
+          const resume = this.waiting;
+          this.waiting = undefined;
+          resume();
+        }
+      },
+      (error: Error) => {
+        this.writes.delete(write);
+        this.failure ??= error;
+        const resume = this.waiting;
+        this.waiting = undefined;
+        resume?.(error);
+      },
+    );
+    this.writes.add(write);
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    if (!this.file) return callback();
+    if (!this.opening && this.size <= INLINE_MAX) return callback();
     (async () => {
-      await this.flush();
-      await this.file!.sync();
-      await this.file!.close();
+      this.startWrite();
+      while (this.writes.size > 0) await Promise.all([...this.writes]);
+      if (this.failure) throw this.failure;
+      const file = await this.handle();
+      await file.sync();
+      await file.close();
       this.file = undefined;
     })().then(() => callback(), callback);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const file = this.file;
-    const temp = this.tempPath;
-    this.file = undefined;
-    if (!error || !temp) return callback(error);
+    if (!error || !this.opening) return callback(error);
     (async () => {
+      await Promise.allSettled([...this.writes]);
+      const file = await this.opening!.catch(() => undefined);
       await file?.close().catch(() => undefined);
-      await rm(temp, { force: true });
+      if (this.tempPath) await rm(this.tempPath, { force: true });
     })().then(() => callback(error), () => callback(error));
   }
 }
