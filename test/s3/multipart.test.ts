@@ -22,6 +22,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { RunningStratus } from "../../src/index.js";
 import { crc64nvme } from "../../src/services/s3/checksums.js";
+import type { S3Provider } from "../../src/services/s3/provider.js";
 import { startTestStratus } from "../support/stratus.js";
 import { bodyBytes, bucketName, isError, s3Client } from "./support.js";
 
@@ -36,6 +37,11 @@ function pattern(size: number, seed: number): Buffer {
     out.writeUInt32LE(x, i);
   }
   return out.subarray(0, size);
+}
+
+/** Dropped files are unlinked just after the commit that dropped them. */
+function blobsIdle(stratus: RunningStratus): Promise<void> {
+  return stratus.cloud.provider<S3Provider>("s3").blobs.idle();
 }
 
 function blobFiles(stratus: RunningStratus): string[] {
@@ -107,9 +113,10 @@ describe("S3 multipart uploads", () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "aborted.bin" }));
     await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "aborted.bin", UploadId, PartNumber: 1, Body: Buffer.alloc(MiB, 9) }));
     await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "aborted.bin", UploadId, PartNumber: 1, Body: Buffer.alloc(MiB, 8) }));
+    await blobsIdle(stratus);
     assert.equal(blobFiles(stratus).length, before + 1, "a re-uploaded part replaces the old one");
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: "aborted.bin", UploadId }));
-    await new Promise((r) => setTimeout(r, 50));
+    await blobsIdle(stratus);
     assert.equal(blobFiles(stratus).length, before);
     await assert.rejects(s3.send(new ListPartsCommand({ Bucket: bucket, Key: "aborted.bin", UploadId })), isError("NoSuchUpload", 404));
   });
@@ -198,7 +205,7 @@ describe("S3 multipart uploads", () => {
     await upload.done();
     assert.equal(blobFiles(stratus).length, before + 3);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "files.bin" }));
-    await new Promise((r) => setTimeout(r, 50));
+    await blobsIdle(stratus);
     assert.equal(blobFiles(stratus).length, before);
   });
 });

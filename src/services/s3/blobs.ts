@@ -153,6 +153,7 @@ export class BlobStore {
   private readonly readers = new Map<string, number>();
   /** Files whose last reference went while they were being read. */
   private readonly doomed = new Set<string>();
+  private readonly unlinking = new Set<Promise<void>>();
 
   constructor(
     private readonly store: S3Store,
@@ -252,13 +253,23 @@ export class BlobStore {
     }
   }
 
-  private async unlinkLater(name: string): Promise<void> {
-    await unlink(this.filePath(name)).catch(() => undefined);
-    try {
-      this.store.unjournal(name);
-    } catch {
-      // The database may be closed already (shutdown); start-up finishes the job.
-    }
+  private unlinkLater(name: string): Promise<void> {
+    const done = (async () => {
+      await unlink(this.filePath(name)).catch(() => undefined);
+      try {
+        this.store.unjournal(name);
+      } catch {
+        // The database may be closed already (shutdown); start-up finishes the job.
+      }
+    })();
+    this.unlinking.add(done);
+    void done.finally(() => this.unlinking.delete(done));
+    return done;
+  }
+
+  /** Resolves when the files dropped so far are gone (tests; shutdown). */
+  async idle(): Promise<void> {
+    while (this.unlinking.size > 0) await Promise.all([...this.unlinking]);
   }
 
   /** Stored bytes [start, end) of a blob: a Buffer for inline blobs, a stream for files. */

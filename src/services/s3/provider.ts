@@ -82,6 +82,7 @@ export class S3Provider implements ServiceProvider {
 
   async onStop(): Promise<void> {
     this.engine.flush();
+    await this.blobs.idle();
     for (const module of this.modules) await module.onStop?.();
   }
 }
