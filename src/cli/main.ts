@@ -2,7 +2,6 @@
  * The `stratus` command: start the cloud, run the aws CLI against it, and
  * look at or change a running one (status, reset, clock).
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -119,7 +118,9 @@ function hasAwsRegion(): boolean {
   return existsSync(env.AWS_CONFIG_FILE ?? path.join(os.homedir(), ".aws", "config"));
 }
 
-function runAws(args: string[], flags: Record<string, string | true>): Promise<number> {
+async function runAws(args: string[], flags: Record<string, string | true>): Promise<number> {
+  // Loaded here, not at start-up: `stratus start` never needs it.
+  const { spawn } = await import("node:child_process");
   const endpoint = endpointFrom(flags);
   const env = { ...process.env };
   if (!hasAwsCredentials()) {
