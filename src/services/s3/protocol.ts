@@ -211,7 +211,14 @@ export class S3Protocol extends RestXmlProtocol {
       const { bucket, key } = addressOf(request);
       return { Bucket: bucket, Key: key };
     }
-    const input = await super.parseInput(request, model, operation);
+    let input: Record<string, unknown>;
+    try {
+      input = await super.parseInput(request, model, operation);
+    } catch (error) {
+      // S3 calls a malformed parameter (max-keys=abc, partNumber=x) InvalidArgument.
+      if (error instanceof AwsError && error.code === "InvalidParameterValue") throw new AwsError("InvalidArgument", error.message, { status: 400 });
+      throw error;
+    }
     const body = input.Body as Readable | undefined;
     if (body && typeof (body as Readable).pipe === "function" && isAwsChunked(request.headers)) {
       const sha = request.headers["x-amz-content-sha256"] ?? "";
