@@ -5,7 +5,7 @@
  * Plus the exercise's Part 3.1 (mb/ls) and Part 3.2 commands verbatim.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +27,7 @@ import { bash, CREDENTIALS, startTestStratus } from "../support/stratus.js";
 import { bodyBytes, bucketName, s3Client } from "./support.js";
 
 const PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3";
+const HAS_BOTO3 = existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import boto3"]).status === 0;
 const MiB = 1024 * 1024;
 
 function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -124,7 +125,7 @@ aws s3 ls s3://${bucket} --recursive --summarize`,
     await checkOutcome(bucket);
   });
 
-  it("boto3", { skip: !existsSync(PYTHON) && "the pip python is not installed" }, async () => {
+  it("boto3", { skip: !HAS_BOTO3 && "boto3 is not installed for the pip python" }, async () => {
     const bucket = bucketName("boto3");
     const script = `
 import sys, os
