@@ -425,23 +425,25 @@ export class ObjectEngine {
       return { piece, data: undefined as Buffer | undefined };
     });
     const blobs = this.blobs;
+    const held = new Set(sources.flatMap((source, i) => (source.data ? [] : [i])));
+    const release = (i: number) => {
+      if (held.delete(i)) blobs.unretain(sources[i].piece.ref);
+    };
     async function* generate(): AsyncGenerator<Buffer> {
-      let index = 0;
-      try {
-        for (; index < sources.length; index++) {
-          const { piece, data } = sources[index];
-          let stream: Readable = data ? Readable.from([data]) : (blobs.read(piece.ref, piece.from, piece.to) as Readable);
-          if (codec) stream = stream.pipe(codec.decrypt(piece.segment, piece.from));
-          for await (const chunk of stream) yield chunk as Buffer;
-          if (!data) blobs.unretain(piece.ref);
-        }
-      } finally {
-        for (let i = index + (index < sources.length && !sources[index].data ? 0 : 1); i < sources.length; i++) {
-          if (!sources[i].data) blobs.unretain(sources[i].piece.ref);
-        }
+      for (let i = 0; i < sources.length; i++) {
+        const { piece, data } = sources[i];
+        let stream: Readable = data ? Readable.from([data]) : (blobs.read(piece.ref, piece.from, piece.to) as Readable);
+        if (codec) stream = stream.pipe(codec.decrypt(piece.segment, piece.from));
+        for await (const chunk of stream) yield chunk as Buffer;
+        release(i);
       }
     }
-    return Readable.from(generate(), { objectMode: false, highWaterMark: 1 << 20 });
+    const out = Readable.from(generate(), { objectMode: false, highWaterMark: 1 << 20 });
+    // However the response ends (done, aborted, never started), the files are let go.
+    out.once("close", () => {
+      for (const i of [...held]) release(i);
+    });
+    return out;
   }
 }
 
