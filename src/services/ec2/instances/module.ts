@@ -433,7 +433,10 @@ export class InstancesModule implements InstanceLookup {
           ? { Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown" }
           : { Code: "Server.SpotInstanceTermination", Message: "Server.SpotInstanceTermination: Spot instance termination" };
       delete r._publicIp;
+      delete r._eip;
     })!;
+    // The Elastic IP comes off as the instance shuts down, so it can be released right away.
+    this.deps.addresses.instanceTerminated(scope, record.InstanceId!);
     this.scheduleTransition(scope, updated, "terminated", this.driver.terminate(this.driverView(scope, updated)).durationMs);
     return "shutting-down";
   }
@@ -480,10 +483,8 @@ export class InstancesModule implements InstanceLookup {
         this.instances(scope).update(instanceId, (r) => {
           r.State = stateOf("terminated");
           r._hideAfter = now + TERMINATED_VISIBLE_MS;
-          delete r._eip;
         });
         this.state.storage.instanceTerminated(scope, instanceId);
-        this.deps.addresses.instanceTerminated(scope, instanceId);
       });
       this.scheduleTransition(scope, record, "gone", TERMINATED_VISIBLE_MS);
     } else return;
