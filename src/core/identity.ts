@@ -60,6 +60,19 @@ export class IdentityStore {
     return { accessKeyId, account, principalArn: `arn:aws:iam::${account}:root`, userId: account };
   }
 
+  /** What strict mode checks a signature against; undefined for an unknown key. */
+  verifier(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; expiration?: number } | undefined {
+    const issued = this.issued.get(accessKeyId);
+    if (issued) return { secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken, expiration: issued.expiration };
+    const configured = this.configured.get(accessKeyId);
+    return configured ? { secretAccessKey: configured.secretAccessKey } : undefined;
+  }
+
+  /** How many credentials strict mode knows of (configured and issued). */
+  get knownCount(): number {
+    return this.configured.size + this.issued.size;
+  }
+
   /** The secret for strict-mode verification, or undefined when the key is unknown or expired. */
   secretFor(accessKeyId: string, now: number): string | undefined {
     const issued = this.issued.get(accessKeyId);
@@ -89,7 +102,13 @@ export function readCredentialsFile(file: string): Credential[] {
     if (current.accessKeyId && current.secretAccessKey) out.push(current as Credential);
     current = {};
   };
-  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith("#") || line.startsWith(";")) continue;
     if (line.startsWith("[")) {
