@@ -8,8 +8,6 @@ import { spawn } from "node:child_process";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { RunningStratus, StratusOptions } from "../../src/index.js";
-import { iamUniqueId } from "../../src/core/ids.js";
-import { IamStore } from "../../src/services/iam/store.js";
 import { AWS_CLI_V2, CREDENTIALS, sdkConfig, startTestStratus, type CliResult } from "../support/stratus.js";
 
 export async function startEc2(options: StratusOptions = {}): Promise<{ stratus: RunningStratus; ec2: EC2Client }> {
@@ -22,34 +20,14 @@ export const TRUST_EC2 = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-/**
- * Creates a role and an instance profile holding it, through IAM's API. While
- * IAM in this build lacks the instance-profile operations, the profile is
- * recorded through IamStore (the interface EC2 reads it with) instead.
- */
+/** Creates a role and an instance profile holding it, through IAM's API. */
 export async function createInstanceProfile(stratus: RunningStratus, name: string): Promise<string> {
   const iam = new IAMClient(sdkConfig(stratus));
   const roleName = `${name}-role`;
-  await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST_EC2 })).catch(() => undefined);
-  try {
-    const created = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }));
-    await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }));
-    return created.InstanceProfile!.Arn!;
-  } catch (error) {
-    if ((error as { name?: string }).name !== "NotImplemented") throw error;
-    const store = new IamStore(stratus.cloud);
-    const arn = `arn:aws:iam::000000000000:instance-profile/${name}`;
-    store.instanceProfiles("000000000000").put(name.toLowerCase(), {
-      InstanceProfileName: name,
-      InstanceProfileId: iamUniqueId("AIPA"),
-      Arn: arn,
-      Path: "/",
-      CreateDate: stratus.cloud.clock.date(),
-      Roles: [roleName],
-      Tags: [],
-    });
-    return arn;
-  }
+  await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: TRUST_EC2 }));
+  const created = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name }));
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }));
+  return created.InstanceProfile!.Arn!;
 }
 
 /**
