@@ -59,6 +59,8 @@ export interface InstanceDeps {
 /** Extra facts of a launch that doesn't come from RunInstances (spot requests and fleets). */
 export interface LaunchExtras {
   spotInstanceRequestId?: string;
+  /** One spot request per instance launched (RunInstances with spot market options). */
+  spotInstanceRequestIds?: string[];
   lifecycle?: "spot";
   requesterId?: string;
 }
@@ -278,7 +280,7 @@ export class InstancesModule implements InstanceLookup {
         PrivateDnsNameOptions: { HostnameType: "ip-name", EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
         MaintenanceOptions: { AutoRecovery: "default" },
         InstanceLifecycle: extras.lifecycle,
-        SpotInstanceRequestId: extras.spotInstanceRequestId,
+        SpotInstanceRequestId: extras.spotInstanceRequestIds?.[index] ?? extras.spotInstanceRequestId,
         _userData: plan.userData,
         _reservationId: reservationId,
         _requesterId: extras.requesterId,
