@@ -206,6 +206,17 @@ describe("EC2 spot prices and requests", () => {
     assert.deepEqual(open.SpotInstanceRequests!.map((s) => s.SpotInstanceRequestId), [id]);
   });
 
+  it("expires an open request at ValidUntil", async () => {
+    const validUntil = new Date(stratus.clock.now().getTime() + 3_600_000);
+    const { SpotInstanceRequests } = await ec2.send(new RequestSpotInstancesCommand({ SpotPrice: "0.0001", ValidUntil: validUntil, LaunchSpecification: { ImageId: ami, InstanceType: "r5.large" } }));
+    const id = SpotInstanceRequests![0].SpotInstanceRequestId!;
+    await stratus.clock.advance("59m");
+    assert.equal((await request(id)).State, "open");
+    await stratus.clock.advance("2m");
+    const expired = await request(id);
+    assert.deepEqual([expired.State, expired.Status!.Code], ["closed", "schedule-expired"]);
+  });
+
   it("launches spot instances through RunInstances' market options, or refuses a price too low", async () => {
     const r = await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: "t3.small", MinCount: 1, MaxCount: 1, InstanceMarketOptions: { MarketType: "spot" } }));
     const launched = r.Instances![0];

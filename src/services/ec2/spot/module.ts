@@ -352,7 +352,8 @@ export class SpotModule {
           `Your Spot request price of ${trimPrice(record._maxPrice)} is lower than the minimum required Spot request fulfillment price of ${trimPrice(best.price)}.`,
         ]);
       });
-      this.scheduleEvaluation(scope, id, this.nextPriceChange(scope, record._launch));
+      const expiry = record.ValidUntil?.getTime() ?? Infinity;
+      this.scheduleEvaluation(scope, id, Math.min(this.nextPriceChange(scope, record._launch), expiry));
       return;
     }
     const launch: RunInstancesRequest = { ...record._launch };
