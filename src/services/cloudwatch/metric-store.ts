@@ -128,7 +128,7 @@ export class MetricStore {
       listAll: sql.prepare("SELECT * FROM cw_metrics WHERE account = ? AND region = ? AND last_ts >= ? ORDER BY namespace, name, dims"),
       rollup: sql.prepare(
         `INSERT INTO cw_points (metric_id, ts, res, unit, n, sum, min, max, dist)
-         SELECT metric_id, (ts / @cell) * @cell AS cell_ts, @into, unit, SUM(n), SUM(sum), MIN(min), MAX(max), cw_merge_dist(dist, n, min, max)
+         SELECT metric_id, ts - (ts % CAST(@cell AS INTEGER)) AS cell_ts, @into, unit, SUM(n), SUM(sum), MIN(min), MAX(max), cw_merge_dist(dist, n, min, max)
          FROM cw_points WHERE res = @res AND ts < @cutoff GROUP BY metric_id, unit, cell_ts`,
       ),
       dropTier: sql.prepare("DELETE FROM cw_points WHERE res = ? AND ts < ?"),
