@@ -23,6 +23,8 @@ import { computeStatistic, parseStatistic, type Statistic } from "./statistics.j
 export const MAX_QUERIES = 500;
 export const DEFAULT_MAX_DATAPOINTS = 100_800;
 const ID_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
+/** How far back anomaly detection bands learn what is normal. */
+const TRAINING = 14 * 24 * 3600 * 1000;
 
 interface Prepared {
   query: MetricDataQuery;
@@ -103,6 +105,11 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     defaultPeriod,
     metricIds: () => metricIds,
     resolve: (id) => value(id),
+    history: (id) => {
+      const p = byId.get(id);
+      if (!p?.query.MetricStat) return undefined;
+      return metricSeries(p, start - TRAINING, start);
+    },
   };
 
   const value = (id: string): Value => {
@@ -132,7 +139,7 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     }
   };
 
-  const metricSeries = (p: Prepared): Series => {
+  const metricSeries = (p: Prepared, from = start, to = end): Series => {
     const stat = p.query.MetricStat!;
     const label = p.query.Label ?? stat.Metric.MetricName!;
     const dimensions = sortDimensions(stat.Metric.Dimensions);
@@ -145,11 +152,11 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     for (const d of dimensions) record[`Dim.${d.Name}`] = d.Value;
     props.set(p.query.Id, record);
     const series: Series = { id: p.query.Id, label, period: stat.Period, points: new Map() };
-    const from = roundStart(start, now, stat.Period);
-    if (!periodServesAge(from, now, stat.Period)) return series;
+    const rounded = roundStart(from, now, stat.Period);
+    if (!periodServesAge(rounded, now, stat.Period)) return series;
     const metric = store.find(scope, { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions });
     if (!metric) return series;
-    for (const bin of readBins(store, metric.id, from, end, stat.Period, { unit: stat.Unit })) {
+    for (const bin of readBins(store, metric.id, rounded, to, stat.Period, { unit: stat.Unit })) {
       const v = computeStatistic(p.stat!, bin.agg);
       if (v !== undefined) series.points.set(bin.ts, v);
     }

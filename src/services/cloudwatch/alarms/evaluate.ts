@@ -127,8 +127,11 @@ export function decide(alarm: MetricAlarm, points: Point[], now: number): Outcom
     if (present.length === 0) state = treat === "ignore" ? undefined : "INSUFFICIENT_DATA";
     else if (breaching >= m) state = "ALARM";
     else if (evaluated.some((e) => !e.breaching)) state = "OK";
+    // Only breaching data, too little of it: an alarm whose oldest datapoint in range breaches
+    // (the metric stopped while breaching) goes to ALARM; otherwise it waits for data.
+    else if (treat === "ignore") state = undefined;
     else if (points[0].value !== undefined && evaluated[0].breaching) state = "ALARM";
-    else state = treat === "ignore" ? undefined : "INSUFFICIENT_DATA";
+    else state = "INSUFFICIENT_DATA";
     return outcome(alarm, state, evaluated, 0, n, m, points, now);
   }
   const breaching = evaluated.filter((e) => e.breaching).length;

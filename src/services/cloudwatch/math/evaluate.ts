@@ -33,6 +33,8 @@ export interface MathEnv {
   resolve(id: string): Value;
   /** The MetricStat queries of the request, in order (METRICS()). */
   metricIds(): string[];
+  /** A metric query's values over the two weeks before `start` (anomaly band training). */
+  history?(id: string): Series | undefined;
 }
 
 export class MathError extends Error {}
@@ -434,7 +436,8 @@ function call(name: string, args: Node[], env: MathEnv): Value {
       const value = evaluate(args[0], env);
       if (value.kind !== "series") throw new MathError("ANOMALY_DETECTION_BAND expects a metric");
       const width = args[1] ? asScalar(evaluate(args[1], env), name) : 2;
-      return anomalyBand(value.series, width, env);
+      const trained = args[0].type === "ref" ? env.history?.(args[0].id) : undefined;
+      return anomalyBand(value.series, trained, width, env);
     }
     default:
       throw new MathSyntaxError(`Unrecognized function ${name}`);
@@ -442,12 +445,13 @@ function call(name: string, args: Node[], env: MathEnv): Value {
 }
 
 /**
- * A simple expected-value band: the series' mean ± width standard deviations
- * over the requested range. (AWS trains a seasonal model; Stratus has no such
- * model, so the band is statistical, not seasonal.) Upper band first.
+ * A simple expected-value band: mean ± width standard deviations of the
+ * metric over the two weeks before the requested range (or of the range itself
+ * when there is no history). AWS trains a seasonal model; Stratus's band is
+ * statistical, not seasonal. Upper band first, as AWS orders it.
  */
-function anomalyBand(s: Series, width: number, env: MathEnv): Value {
-  const values = [...s.points.values()];
+function anomalyBand(s: Series, trained: Series | undefined, width: number, env: MathEnv): Value {
+  const values = [...(trained && trained.points.size > 0 ? trained : s).points.values()];
   const mean = reduceValues(values, "AVG") ?? 0;
   const deviation = reduceValues(values, "STDDEV") ?? 0;
   const upper = constant(env, s.period, mean + width * deviation);
