@@ -146,6 +146,25 @@ describe("CloudWatch alarms", () => {
     assert.equal(toAlarm.newState.stateReasonData.threshold, 5);
   });
 
+  it("an alarm without data settles, and wakes when its metric gets data", async () => {
+    await alarm({ AlarmName: "idle", Namespace: "Idle", MetricName: "jobs", Dimensions: [{ Name: "Queue", Value: "q1" }], TreatMissingData: "missing" });
+    await stratus.clock.advance("3d");
+    assert.equal((await state(cw, "idle"))?.StateValue, "INSUFFICIENT_DATA");
+    // A state set by hand lasts until the next evaluation.
+    await cw.send(new SetAlarmStateCommand({ AlarmName: "idle", StateValue: "ALARM", StateReason: "drill" }));
+    await stratus.clock.advance("2m");
+    assert.equal((await state(cw, "idle"))?.StateValue, "INSUFFICIENT_DATA");
+    await stratus.clock.advance("1d");
+    const now = stratus.clock.now().getTime();
+    await cw.send(
+      new PutMetricDataCommand({ Namespace: "Idle", MetricData: [{ MetricName: "jobs", Dimensions: [{ Name: "Queue", Value: "q1" }], Value: 50, Timestamp: new Date(now - 1000) }] }),
+    );
+    await stratus.clock.advance("2m");
+    const woke = await state(cw, "idle");
+    assert.equal(woke?.StateValue, "ALARM");
+    assert.match(woke!.StateReason!, /\[50\.0 /);
+  });
+
   it("evaluates metric-math alarms", async () => {
     const now = stratus.clock.now().getTime();
     await cw.send(

@@ -106,9 +106,13 @@ interface PointRow {
   dist: Buffer | null;
 }
 
+/** Told which metrics just received data (alarms waiting for data wake up on it). */
+export type DataListener = (scope: Scope, metrics: MetricIdentity[]) => void;
+
 export class MetricStore {
   private readonly db: Database;
   private readonly ids = new Map<string, number>();
+  private readonly listeners: DataListener[] = [];
   private readonly stmts;
 
   constructor(cloud: Cloud) {
@@ -138,9 +142,14 @@ export class MetricStore {
     };
   }
 
+  onData(listener: DataListener): void {
+    this.listeners.push(listener);
+  }
+
   /** Stores datapoints in one transaction; metrics are created on first sight. */
   insert(scope: Scope, points: PointInput[], now: number): void {
     if (points.length === 0) return;
+    const touched = new Map<number, MetricIdentity>();
     this.db.transaction(() => {
       const newest = new Map<number, number>();
       for (const point of points) {
@@ -148,9 +157,12 @@ export class MetricStore {
         const agg = point.agg;
         this.stmts.insertPoint.run(id, point.ts, point.res, point.unit, agg.n, agg.sum, agg.min, agg.max, storedPairs(agg));
         newest.set(id, Math.max(newest.get(id) ?? -Infinity, point.ts));
+        touched.set(id, point.metric);
       }
       for (const [id, ts] of newest) this.stmts.touchMetric.run(ts, now, id);
     });
+    const metrics = [...touched.values()];
+    for (const listener of this.listeners) listener(scope, metrics);
   }
 
   private idFor(scope: Scope, metric: MetricIdentity, ts: number, now: number): number {

@@ -103,6 +103,7 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   onReset(): void {
     this.metrics.clearCache();
+    this.alarms.onReset();
     this.scheduleRetention();
   }
 

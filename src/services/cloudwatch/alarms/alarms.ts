@@ -24,7 +24,7 @@ import type {
 } from "../../../generated/cloudwatch.js";
 import type { Scope } from "../../../state/documents.js";
 import { CwErrors } from "../errors.js";
-import { dimensionsKey, SECOND, sortDimensions, type MetricStore } from "../metric-store.js";
+import { dimensionsKey, SECOND, sortDimensions, type Dimension, type MetricIdentity, type MetricStore } from "../metric-store.js";
 import { runAction } from "./actions.js";
 import { AlarmStore, type AlarmRecord } from "./alarm-store.js";
 import { alarmFromInput, alarmPeriod, MAX_ALARMS } from "./config.js";
@@ -41,16 +41,67 @@ interface EvaluatePayload {
 
 export class Alarms {
   readonly store: AlarmStore;
+  /**
+   * Single-metric alarms whose last evaluation found no data and settled: with
+   * nothing in range the outcome cannot change, so they sleep (no job) until
+   * their metric receives data. Keyed by scope and metric; rebuilt at start-up.
+   */
+  private readonly dormant = new Map<string, Set<string>>();
 
   constructor(
     private readonly cloud: Cloud,
     private readonly metrics: MetricStore,
   ) {
     this.store = new AlarmStore(cloud);
+    metrics.onData((scope, touched) => this.wake(scope, touched));
   }
 
   onStart(): void {
     this.cloud.scheduler.on<EvaluatePayload>(EVALUATE_JOB, (job) => this.evaluateJob(job));
+    for (const scope of this.store.scopes()) {
+      for (const record of this.store.alarms(scope).values()) {
+        if (!this.cloud.scheduler.get(this.jobKey(scope, record.alarm.AlarmName!))) this.sleep(scope, record.alarm);
+      }
+    }
+  }
+
+  onReset(): void {
+    this.dormant.clear();
+  }
+
+  private metricKey(scope: Scope, namespace: string, name: string, dimensions: Dimension[]): string {
+    return `${scope.account}\u0000${scope.region}\u0000${namespace}\u0000${name}\u0000${dimensionsKey(dimensions)}`;
+  }
+
+  private sleep(scope: Scope, alarm: MetricAlarm): void {
+    if (alarm.Metrics) {
+      this.schedule(scope, alarm);
+      return;
+    }
+    const key = this.metricKey(scope, alarm.Namespace!, alarm.MetricName!, alarm.Dimensions ?? []);
+    let names = this.dormant.get(key);
+    if (!names) this.dormant.set(key, (names = new Set()));
+    names.add(alarm.AlarmName!);
+  }
+
+  private wake(scope: Scope, touched: MetricIdentity[]): void {
+    if (this.dormant.size === 0) return;
+    for (const metric of touched) {
+      const key = this.metricKey(scope, metric.namespace, metric.name, metric.dimensions);
+      const names = this.dormant.get(key);
+      if (!names) continue;
+      this.dormant.delete(key);
+      for (const name of names) {
+        const record = this.store.alarms(scope).get(name);
+        if (record) this.schedule(scope, record.alarm);
+      }
+    }
+  }
+
+  private forget(scope: Scope, alarm: MetricAlarm): void {
+    if (alarm.Metrics) return;
+    const key = this.metricKey(scope, alarm.Namespace!, alarm.MetricName!, alarm.Dimensions ?? []);
+    this.dormant.get(key)?.delete(alarm.AlarmName!);
   }
 
   arnFor(scope: Scope, name: string): string {
@@ -62,6 +113,7 @@ export class Alarms {
   }
 
   private schedule(scope: Scope, alarm: MetricAlarm): void {
+    this.forget(scope, alarm);
     const size = alarmPeriod(alarm) * SECOND;
     const due = (Math.floor(this.cloud.clock.now() / size) + 1) * size + EVALUATION_DELAY;
     this.cloud.scheduler.schedule<EvaluatePayload>({
@@ -91,6 +143,7 @@ export class Alarms {
       StateUpdatedTimestamp: existing?.alarm.StateUpdatedTimestamp ?? now,
       StateTransitionedTimestamp: existing?.alarm.StateTransitionedTimestamp ?? now,
     };
+    if (existing) this.forget(scope, existing.alarm);
     this.cloud.documents.transaction(() => {
       alarms.put(input.AlarmName, { alarm, tags: existing ? mergeTags(existing.tags, input.Tags ?? []) : input.Tags ?? [] });
       const summary = `Alarm "${input.AlarmName}" ${existing ? "updated" : "created"}`;
@@ -148,6 +201,7 @@ export class Alarms {
     this.cloud.documents.transaction(() => {
       for (const name of input.AlarmNames) {
         const record = alarms.get(name)!;
+        this.forget(scope, record.alarm);
         alarms.delete(name);
         this.store.addHistory(scope, name, "ConfigurationUpdate", `Alarm "${name}" deleted`, {
           version: "1.0",
@@ -182,6 +236,8 @@ export class Alarms {
       }
     }
     await this.apply(scope, input.AlarmName, { state: input.StateValue, reason: input.StateReason, reasonData: data ?? {} }, input.StateReasonData);
+    // The state set lasts until the next evaluation, which a sleeping alarm must still get.
+    this.schedule(scope, record.alarm);
   }
 
   history(scope: Scope, input: DescribeAlarmHistoryInput): DescribeAlarmHistoryOutput {
@@ -219,24 +275,31 @@ export class Alarms {
     });
   }
 
-  /** Evaluates an alarm now; exposed for tests of the evaluation itself. */
-  async evaluate(scope: Scope, name: string): Promise<void> {
+  /** Evaluates an alarm now; answers whether its evaluation range held any data. */
+  private async evaluate(scope: Scope, name: string): Promise<boolean> {
     const record = this.store.alarms(scope).get(name);
-    if (!record) return;
+    if (!record) return false;
     const now = this.cloud.clock.now();
-    const points = fetchRange(this.metrics, scope, record.alarm, now);
-    await this.apply(scope, name, decide(record.alarm, points, now));
+    const alarm = record.alarm;
+    const points = fetchRange(this.metrics, scope, alarm, now);
+    await this.apply(scope, name, decide(alarm, points, now));
+    if (points.some((p) => p.value !== undefined) || alarm.Metrics) return true;
+    // Datapoints stamped ahead of the range (up to two hours) will enter it without a new put.
+    const metric = this.metrics.find(scope, { namespace: alarm.Namespace!, name: alarm.MetricName!, dimensions: alarm.Dimensions ?? [] });
+    const size = alarmPeriod(alarm) * SECOND;
+    return metric !== undefined && metric.lastTs >= Math.floor(now / size) * size;
   }
 
   private async evaluateJob(job: Job<EvaluatePayload>): Promise<void> {
     const scope = { account: job.account, region: job.region };
-    const record = this.store.alarms(scope).get(job.payload.name);
-    if (!record) return;
+    if (!this.store.alarms(scope).get(job.payload.name)) return;
+    let hadData = true;
     try {
-      await this.evaluate(scope, job.payload.name);
+      hadData = await this.evaluate(scope, job.payload.name);
     } finally {
       const current = this.store.alarms(scope).get(job.payload.name);
-      if (current) this.schedule(scope, current.alarm);
+      if (current && hadData) this.schedule(scope, current.alarm);
+      else if (current) this.sleep(scope, current.alarm);
     }
   }
 

@@ -6,6 +6,7 @@
  * missing-data treatment, band operators only with ThresholdMetricId, and
  * action ARNs CloudWatch can invoke.
  */
+import { AwsError } from "../../../core/errors.js";
 import type { MetricAlarm, MetricDataQuery, PutMetricAlarmInput } from "../../../generated/cloudwatch.js";
 import { CwErrors } from "../errors.js";
 import { prepareQueries } from "../get-metric-data.js";
@@ -75,6 +76,9 @@ export function alarmPeriod(alarm: Pick<MetricAlarm, "Period" | "Metrics">): num
 
 /** Validates the input and returns the alarm's configuration (state fields are the caller's). */
 export function alarmFromInput(input: PutMetricAlarmInput, region: string): MetricAlarm {
+  if (input.EvaluationCriteria !== undefined) {
+    throw new AwsError("NotImplemented", "PromQL alarms (EvaluationCriteria) are not implemented in Stratus", { status: 501 });
+  }
   const math = input.Metrics !== undefined;
   if (input.EvaluationPeriods === undefined) throw CwErrors.missingParameter("The parameter EvaluationPeriods is required.");
   if (input.ComparisonOperator === undefined) throw CwErrors.missingParameter("The parameter ComparisonOperator is required.");
