@@ -165,6 +165,17 @@ describe("CloudWatch alarms", () => {
     assert.match(woke!.StateReason!, /\[50\.0 /);
   });
 
+  it("percentile alarms may ignore evaluations with too few samples", async () => {
+    const now = stratus.clock.now().getTime();
+    await cw.send(new PutMetricDataCommand({ Namespace: "Pct", MetricData: [{ MetricName: "lat", Values: [50, 60, 70, 80, 90], Timestamp: new Date(now - 1000) }] }));
+    for (const mode of ["ignore", "evaluate"]) {
+      await alarm({ AlarmName: `p99-${mode}`, Namespace: "Pct", MetricName: "lat", Statistic: undefined, ExtendedStatistic: "p99", EvaluateLowSampleCountPercentile: mode });
+    }
+    await stratus.clock.advance("2m");
+    assert.equal((await state(cw, "p99-ignore"))?.StateValue, "INSUFFICIENT_DATA", "5 samples are fewer than the 1000 a p99 needs");
+    assert.equal((await state(cw, "p99-evaluate"))?.StateValue, "ALARM");
+  });
+
   it("evaluates metric-math alarms", async () => {
     const now = stratus.clock.now().getTime();
     await cw.send(

@@ -145,7 +145,8 @@ export class Alarms {
     };
     if (existing) this.forget(scope, existing.alarm);
     this.cloud.documents.transaction(() => {
-      alarms.put(input.AlarmName, { alarm, tags: existing ? mergeTags(existing.tags, input.Tags ?? []) : input.Tags ?? [] });
+      // As on AWS, Tags count only when the alarm is created; an update keeps the alarm's tags.
+      alarms.put(input.AlarmName, { alarm, tags: existing ? existing.tags : input.Tags ?? [] });
       const summary = `Alarm "${input.AlarmName}" ${existing ? "updated" : "created"}`;
       const data = existing
         ? { version: "1.0", type: "Update", updatedAlarm: historyView(alarm), originalAlarm: historyView(existing.alarm) }
@@ -368,12 +369,6 @@ function paginate<T extends { AlarmName?: string }>(items: T[], token: string | 
   const page = items.slice(from, from + limit);
   const next = from + limit < items.length ? Buffer.from(`al1:${page[page.length - 1].AlarmName}`).toString("base64") : undefined;
   return { page, next };
-}
-
-function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
-  const map = new Map(existing.map((t) => [t.Key, t.Value]));
-  for (const t of added) map.set(t.Key, t.Value);
-  return [...map].map(([Key, Value]) => ({ Key, Value }));
 }
 
 function safeParse(text: string): unknown {

@@ -71,6 +71,19 @@ export function fetchRange(store: MetricStore, scope: Scope, alarm: MetricAlarm,
   return points;
 }
 
+/**
+ * Whether a percentile alarm has too few samples to judge: below 10/(1-p)
+ * samples for p ≥ 0.5, 10/p below it (AWS's rule for "ignore").
+ */
+function lowSampleCount(alarm: MetricAlarm, evaluated: Point[]): boolean {
+  const stat = alarm.ExtendedStatistic ? parseStatistic(alarm.ExtendedStatistic) : undefined;
+  if (!stat || stat.kind !== "percentile") return false;
+  const p = stat.p / 100;
+  const needed = p >= 0.5 ? 10 / Math.max(1 - p, 1e-9) : 10 / Math.max(p, 1e-9);
+  const samples = evaluated.reduce((total, point) => total + (point.sampleCount ?? 0), 0);
+  return samples < needed;
+}
+
 export function breaches(alarm: MetricAlarm, point: Point): boolean {
   const v = point.value!;
   const t = alarm.Threshold ?? 0;
@@ -110,6 +123,9 @@ export function decide(alarm: MetricAlarm, points: Point[], now: number): Outcom
   const m = alarm.DatapointsToAlarm ?? n;
   const treat = alarm.TreatMissingData ?? "missing";
   const present = points.filter((p) => p.value !== undefined);
+  if (alarm.EvaluateLowSampleCountPercentile === "ignore" && lowSampleCount(alarm, present.slice(-n))) {
+    return outcome(alarm, undefined, [], 0, n, m, points, now);
+  }
   let evaluated: Array<{ point?: Point; breaching: boolean }>;
   let filled = 0;
   let state: StateValue | undefined;
