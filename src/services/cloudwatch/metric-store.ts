@@ -136,6 +136,7 @@ export class MetricStore {
          FROM cw_points WHERE res = @res AND ts < @cutoff GROUP BY metric_id, unit, cell_ts`,
       ),
       dropTier: sql.prepare("DELETE FROM cw_points WHERE res = ? AND ts < ?"),
+      anyPoint: sql.prepare("SELECT 1 AS x FROM cw_points LIMIT 1"),
       dropMetrics: sql.prepare(
         "DELETE FROM cw_metrics WHERE last_ts < ? AND NOT EXISTS (SELECT 1 FROM cw_points WHERE cw_points.metric_id = cw_metrics.id)",
       ),
@@ -214,9 +215,15 @@ export class MetricStore {
           this.stmts.dropTier.run(tier.res, cutoff);
         }
       }
-      const removed = this.stmts.dropMetrics.run(now - TIERS[TIERS.length - 1].keep).changes;
+      // A metric whose every datapoint passed retention is forgotten (ListMetrics stopped showing it long ago).
+      const removed = this.stmts.dropMetrics.run(now - 14 * DAY).changes;
       if (removed > 0) this.ids.clear();
     });
+  }
+
+  /** Whether any datapoint is stored at all (retention has work to do). */
+  hasData(): boolean {
+    return this.stmts.anyPoint.get() !== undefined;
   }
 
   clearCache(): void {

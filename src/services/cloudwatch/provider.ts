@@ -98,17 +98,22 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
   onStart(): void {
     this.alarms.onStart();
     this.cloud.scheduler.on(RETENTION_JOB, () => this.retention());
-    if (!this.cloud.scheduler.get(RETENTION_KEY)) this.scheduleRetention();
+    this.metrics.onData(() => this.ensureRetention());
+    this.alarms.store.onHistory = () => this.ensureRetention();
+    if (this.metrics.hasData() || this.alarms.store.hasHistory()) this.ensureRetention();
   }
 
   onReset(): void {
     this.metrics.clearCache();
     this.alarms.onReset();
-    this.scheduleRetention();
   }
 
-  /** Retention and roll-up run hourly on the clock. */
-  private scheduleRetention(): void {
+  /**
+   * Retention and roll-up run hourly on the clock while anything is stored;
+   * with nothing stored there is no job, so an idle Stratus schedules nothing.
+   */
+  private ensureRetention(): void {
+    if (this.cloud.scheduler.get(RETENTION_KEY)) return;
     const next = (Math.floor(this.cloud.clock.now() / HOUR) + 1) * HOUR + MINUTE;
     this.cloud.scheduler.schedule({ kind: RETENTION_JOB, due: next, key: RETENTION_KEY });
   }
@@ -117,7 +122,7 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
     const now = this.cloud.clock.now();
     this.metrics.rollup(now);
     this.alarms.store.pruneHistory(now);
-    this.scheduleRetention();
+    if (this.metrics.hasData() || this.alarms.store.hasHistory()) this.ensureRetention();
   }
 
   /** Built-in metrics from other services (AWS/EC2, AWS/EBS, AWS/S3), stored in one batch. */

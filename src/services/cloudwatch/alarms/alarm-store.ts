@@ -53,6 +53,7 @@ export class AlarmStore {
         "INSERT INTO cw_alarm_history (account, region, alarm_name, alarm_type, ts, item_type, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       prune: sql.prepare("DELETE FROM cw_alarm_history WHERE ts < ?"),
+      any: sql.prepare("SELECT 1 AS x FROM cw_alarm_history LIMIT 1"),
     };
   }
 
@@ -65,8 +66,16 @@ export class AlarmStore {
     return this.cloud.documents.collection<AlarmRecord>("cloudwatch", "alarm").scopes();
   }
 
+  /** Called after history is written (retention must then be scheduled). */
+  onHistory: () => void = () => {};
+
   addHistory(scope: Scope, alarmName: string, itemType: HistoryItemType, summary: string, data: unknown, ts = this.cloud.clock.now()): void {
     this.stmts.insert.run(scope.account, scope.region, alarmName, "MetricAlarm", Math.round(ts), itemType, summary.slice(0, 255), JSON.stringify(data));
+    this.onHistory();
+  }
+
+  hasHistory(): boolean {
+    return this.stmts.any.get() !== undefined;
   }
 
   history(scope: Scope, query: HistoryQuery): { items: AlarmHistoryItem[]; more: boolean } {
