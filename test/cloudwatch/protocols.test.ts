@@ -29,7 +29,7 @@ import {
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
 import type { RunningStratus } from "../../src/index.js";
-import { startTestStratus } from "../support/stratus.js";
+import { CREDENTIALS, startTestStratus } from "../support/stratus.js";
 import { cloudwatchClient, floorTo, HOUR, MINUTE, PROTOCOLS, protocolOf, type ProtocolClient } from "./support.js";
 
 const START = Date.parse("2025-03-10T12:00:00Z");
@@ -330,6 +330,25 @@ describe("CloudWatch protocol matrix", () => {
           (e: any) => e.$metadata.httpStatusCode === 404 && e.name === "ResourceNotFound",
         );
       });
+    });
+  }
+});
+
+describe("CloudWatch with strict SigV4", () => {
+  let stratus: RunningStratus;
+  before(async () => {
+    stratus = await startTestStratus({ auth: "strict", credentials: [CREDENTIALS] });
+  });
+  after(() => stratus.stop());
+
+  for (const protocol of PROTOCOLS) {
+    it(`verifies a gzip-compressed PutMetricData over ${protocol} against the compressed bytes`, async () => {
+      const cw = cloudwatchClient(stratus, protocol);
+      const data: MetricDatum[] = Array.from({ length: 500 }, (_, i) => ({ MetricName: "Signed", Value: i }));
+      await cw.client.send(new PutMetricDataCommand({ Namespace: `Strict/${protocol}`, MetricData: data }));
+      assert.equal(cw.sent[cw.sent.length - 1].headers["content-encoding"], "gzip");
+      const listed = await cw.client.send(new ListMetricsCommand({ Namespace: `Strict/${protocol}` }));
+      assert.deepEqual(listed.Metrics?.map((m) => m.MetricName), ["Signed"]);
     });
   }
 });
