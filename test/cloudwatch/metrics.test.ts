@@ -285,6 +285,26 @@ describe("CloudWatch metrics", () => {
       );
     });
 
+    it("SEARCH finds metrics by schema, properties and words", async () => {
+      const id = (value: string) => [{ Name: "InstanceId", Value: value }];
+      await put("Fleet", [
+        { MetricName: "CPU", Dimensions: id("i-1"), Value: 10, Timestamp: new Date(t0 - MINUTE) },
+        { MetricName: "CPU", Dimensions: id("i-2"), Value: 30, Timestamp: new Date(t0 - MINUTE) },
+        { MetricName: "CPU", Dimensions: [...id("i-3"), { Name: "Group", Value: "web" }], Value: 50, Timestamp: new Date(t0 - MINUTE) },
+        { MetricName: "NetworkIn", Dimensions: id("i-1"), Value: 7, Timestamp: new Date(t0 - MINUTE) },
+      ]);
+      const search = async (expression: string) => {
+        const out = await cw.send(
+          new GetMetricDataCommand({ StartTime: new Date(t0 - 5 * MINUTE), EndTime: new Date(t0), MetricDataQueries: [{ Id: "s", Expression: expression }] }),
+        );
+        return (out.MetricDataResults ?? []).map((r) => `${r.Label}=${r.Values?.join(",")}`).sort();
+      };
+      assert.deepEqual(await search(`SEARCH('{Fleet,InstanceId} MetricName="CPU"', 'Average', 60)`), ["i-1 CPU=10", "i-2 CPU=30"]);
+      assert.deepEqual(await search(`SUM(SEARCH('{Fleet,InstanceId} CPU', 'Sum', 60))`), ["s=40"]);
+      assert.deepEqual(await search(`SEARCH('Fleet CPU NOT i-1', 'Maximum', 60)`), ["i-2 CPU=30", "web i-3 CPU=50"]);
+      assert.deepEqual(await search(`SEARCH('Fleet (NetworkIn OR Group="web")', 'Sum', 60)`), ["i-1 NetworkIn=7", "web i-3 CPU=50"]);
+    });
+
     it("rejects bad queries with AWS's errors", async () => {
       const send = (queries: MetricDataQuery[]) =>
         cw.send(new GetMetricDataCommand({ StartTime: new Date(t0 - HOUR), EndTime: new Date(t0), MetricDataQueries: queries }));

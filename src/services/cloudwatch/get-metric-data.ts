@@ -16,6 +16,7 @@ import { checkTimeRange } from "./get-metric-statistics.js";
 import { evaluate, grid, MathError, type MathEnv, type Series, type Value } from "./math/evaluate.js";
 import { expandLabel } from "./math/labels.js";
 import { MathSyntaxError, parseExpression, references, usesMetrics, type Node } from "./math/parser.js";
+import { parseSearch } from "./math/search.js";
 import { sortDimensions, type MetricStore } from "./metric-store.js";
 import { periodServesAge, readBins, roundStart, validPeriod } from "./periods.js";
 import { computeStatistic, parseStatistic, type Statistic } from "./statistics.js";
@@ -23,6 +24,8 @@ import { computeStatistic, parseStatistic, type Statistic } from "./statistics.j
 export const MAX_QUERIES = 500;
 export const DEFAULT_MAX_DATAPOINTS = 100_800;
 const ID_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
+/** A SEARCH returns at most this many time series, as on AWS. */
+const MAX_SEARCH_RESULTS = 500;
 /** How far back anomaly detection bands learn what is normal. */
 const TRAINING = 14 * 24 * 3600 * 1000;
 
@@ -105,6 +108,24 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     defaultPeriod,
     metricIds: () => metricIds,
     resolve: (id) => value(id),
+    search: (expression, statName, period) => {
+      const stat = parseStatistic(statName);
+      if (!stat) throw new MathError(`SEARCH: ${statName} is not a statistic`);
+      if (!validPeriod(period)) throw new MathError(`SEARCH: the period ${period} must be 1, 5, 10, 20, 30, or a multiple of 60`);
+      const search = parseSearch(expression);
+      const matching = store.list(scope, now - 14 * 24 * 3600 * 1000).filter((m) => search.matches(m)).slice(0, MAX_SEARCH_RESULTS);
+      return matching.map((metric) => {
+        const label = [...metric.dimensions.map((d) => d.Value), metric.name].join(" ");
+        const series: Series = { id: `search:${metric.id}`, label, period, points: new Map() };
+        const from = roundStart(start, now, period);
+        if (!periodServesAge(from, now, period)) return series;
+        for (const bin of readBins(store, metric.id, from, end, period)) {
+          const v = computeStatistic(stat, bin.agg);
+          if (v !== undefined) series.points.set(bin.ts, v);
+        }
+        return series;
+      });
+    },
     history: (id) => {
       const p = byId.get(id);
       if (!p?.query.MetricStat) return undefined;

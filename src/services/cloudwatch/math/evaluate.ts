@@ -35,6 +35,8 @@ export interface MathEnv {
   metricIds(): string[];
   /** A metric query's values over the two weeks before `start` (anomaly band training). */
   history?(id: string): Series | undefined;
+  /** SEARCH(): the series of every metric the search expression matches. */
+  search?(expression: string, stat: string, period: number): Series[];
 }
 
 export class MathError extends Error {}
@@ -430,6 +432,14 @@ function call(name: string, args: Node[], env: MathEnv): Value {
       const from = asScalar(evaluate(args[1], env), name);
       const to = args[2] ? asScalar(evaluate(args[2], env), name) : list.length;
       return { kind: "array", items: list.slice(from, to) };
+    }
+    case "SEARCH": {
+      argCount(name, args, 3);
+      const [expression, stat, period] = args.map((a) => evaluate(a, env));
+      if (expression.kind !== "string" || stat.kind !== "string") throw new MathError("SEARCH expects a search expression, a statistic and a period");
+      const seconds = asScalar(period, name);
+      if (!env.search) throw new MathError("SEARCH is not available here");
+      return { kind: "array", items: env.search(expression.value, stat.value, seconds) };
     }
     case "ANOMALY_DETECTION_BAND": {
       argCount(name, args, 1, 2);
