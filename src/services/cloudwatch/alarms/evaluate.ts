@@ -185,10 +185,9 @@ function outcome(
   if (!BAND_OPERATORS.includes(alarm.ComparisonOperator ?? "")) reasonData.threshold = threshold;
   const thresholdText = BAND_OPERATORS.includes(alarm.ComparisonOperator ?? "") ? "" : ` the threshold (${javaDouble(threshold)})`;
   if (state === undefined || state === "INSUFFICIENT_DATA") {
-    const missing = points.length - real.length;
     const reason =
       real.length === 0
-        ? `Insufficient Data: ${missing} datapoint${missing === 1 ? " was" : "s were"} unknown.`
+        ? `Insufficient Data: ${n} datapoint${n === 1 ? " was" : "s were"} unknown.`
         : `Insufficient Data: ${real.length} datapoint${real.length === 1 ? " was" : "s were"} not enough to evaluate ${n} periods.`;
     return { state, reason, reasonData };
   }
