@@ -5,7 +5,7 @@
  * PutMetricAlarm validation, and two weeks of history.
  */
 import assert from "node:assert/strict";
-import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import {
   CloudWatchClient,
   DeleteAlarmsCommand,
@@ -17,6 +17,7 @@ import {
   SetAlarmStateCommand,
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import type { RunningStratus } from "../../src/index.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
 import { DAY, floorTo, HOUR, MINUTE } from "./support.js";
@@ -232,60 +233,90 @@ describe("CloudWatch alarms", () => {
   });
 
   describe("EC2 actions", () => {
-    const calls: Array<[string, unknown]> = [];
-    let ec2: Record<string, unknown>;
-    beforeEach(() => {
-      calls.length = 0;
-    });
+    // With EC2's instance operations present the actions act on real (mock-driver) instances;
+    // until then a stand-in on the EC2 provider records the calls CloudWatch makes.
+    let real = false;
+    let ec2: EC2Client;
+    const standIn = new Map<string, string>();
+
     before(() => {
-      // Until EC2's instance operations land, stand in for them on the EC2 provider.
-      ec2 = stratus.cloud.provider("ec2") as unknown as Record<string, unknown>;
-      for (const op of ["StopInstances", "RebootInstances"]) {
-        if (typeof ec2[op] !== "function") ec2[op] = (input: unknown) => void calls.push([op, input]);
-      }
+      ec2 = new EC2Client(sdkConfig(stratus));
+      const provider = stratus.cloud.provider("ec2") as unknown as Record<string, unknown>;
+      real = typeof provider.RunInstances === "function";
+      if (real) return;
+      const act = (next: string) => (input: { InstanceIds: string[] }) => {
+        for (const id of input.InstanceIds) {
+          if (!standIn.has(id)) throw Object.assign(new Error(`The instance ID '${id}' does not exist`), { code: "InvalidInstanceID.NotFound" });
+          standIn.set(id, next);
+        }
+      };
+      provider.StopInstances = act("stopped");
+      provider.RebootInstances = act("running");
+      provider.TerminateInstances = act("terminated");
     });
 
-    async function trip(name: string, instance: string, actions: Partial<PutMetricAlarmCommandInput>): Promise<void> {
+    async function instance(): Promise<string> {
+      if (!real) {
+        const id = `i-0${(standIn.size + 1).toString(16).padStart(16, "0")}`;
+        standIn.set(id, "running");
+        return id;
+      }
+      const images = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"] }));
+      const run = await ec2.send(new RunInstancesCommand({ ImageId: images.Images![0].ImageId!, InstanceType: "t2.micro", MinCount: 1, MaxCount: 1 }));
+      return run.Instances![0].InstanceId!;
+    }
+
+    async function instanceState(id: string): Promise<string> {
+      if (!real) return standIn.get(id)!;
+      const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+      return described.Reservations![0].Instances![0].State!.Name!;
+    }
+
+    async function trip(name: string, id: string, actions: Partial<PutMetricAlarmCommandInput>): Promise<void> {
       const now = stratus.clock.now().getTime();
       await cw.send(
         new PutMetricDataCommand({
           Namespace: "Custom/EC2",
-          MetricData: [{ MetricName: "CPUUtilization", Dimensions: [{ Name: "InstanceId", Value: instance }], Value: 99, Timestamp: new Date(now - 1000) }],
+          MetricData: [{ MetricName: "CPUUtilization", Dimensions: [{ Name: "InstanceId", Value: id }], Value: 99, Timestamp: new Date(now - 1000) }],
         }),
       );
-      await alarm({
-        AlarmName: name,
-        Namespace: "Custom/EC2",
-        MetricName: "CPUUtilization",
-        Dimensions: [{ Name: "InstanceId", Value: instance }],
-        Threshold: 90,
-        ...actions,
-      });
+      await alarm({ AlarmName: name, Namespace: "Custom/EC2", MetricName: "CPUUtilization", Dimensions: [{ Name: "InstanceId", Value: id }], Threshold: 90, ...actions });
     }
 
-    it("stops the instance when the alarm fires, and records the action", async () => {
-      await trip("cpu-stop", "i-0123456789abcdef0", { AlarmActions: ["arn:aws:automate:us-east-1:ec2:stop"] });
+    const actionHistory = async (name: string) =>
+      ((await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: "Action" }))).AlarmHistoryItems ?? []).map((h) => h.HistorySummary);
+
+    it("stops or terminates the instance when the alarm fires, and records the action", async () => {
+      const [stopMe, terminateMe] = [await instance(), await instance()];
+      await trip("cpu-stop", stopMe, { AlarmActions: ["arn:aws:automate:us-east-1:ec2:stop"] });
+      await trip("cpu-terminate", terminateMe, { AlarmActions: ["arn:aws:automate:us-east-1:ec2:terminate"] });
       await stratus.clock.advance("2m");
-      assert.deepEqual(calls, [["StopInstances", { InstanceIds: ["i-0123456789abcdef0"] }]]);
-      const actions = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: "cpu-stop", HistoryItemType: "Action" }));
-      assert.deepEqual(actions.AlarmHistoryItems?.map((h) => h.HistorySummary), ["Successfully executed action arn:aws:automate:us-east-1:ec2:stop"]);
+      assert.deepEqual(await actionHistory("cpu-stop"), ["Successfully executed action arn:aws:automate:us-east-1:ec2:stop"]);
+      assert.ok(["stopping", "stopped"].includes(await instanceState(stopMe)), await instanceState(stopMe));
+      assert.ok(["shutting-down", "terminated"].includes(await instanceState(terminateMe)), await instanceState(terminateMe));
     });
 
     it("does nothing while actions are disabled, and records failures", async () => {
-      await trip("cpu-quiet", "i-0aaaaaaaaaaaaaaaa", { AlarmActions: ["arn:aws:automate:us-east-1:ec2:reboot"], ActionsEnabled: false });
-      await trip("cpu-sns", "i-0bbbbbbbbbbbbbbbb", { AlarmActions: ["arn:aws:sns:us-east-1:000000000000:ops"] });
+      const quiet = await instance();
+      await trip("cpu-quiet", quiet, { AlarmActions: ["arn:aws:automate:us-east-1:ec2:stop"], ActionsEnabled: false });
+      await trip("cpu-sns", await instance(), { AlarmActions: ["arn:aws:sns:us-east-1:000000000000:ops"] });
+      await trip("cpu-gone", "i-0fffffffffffffff0", { AlarmActions: ["arn:aws:automate:us-east-1:ec2:stop"] });
       await stratus.clock.advance("2m");
-      assert.deepEqual(calls, []);
       assert.equal((await state(cw, "cpu-quiet"))?.StateValue, "ALARM");
-      const failed = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: "cpu-sns", HistoryItemType: "Action" }));
-      assert.match(failed.AlarmHistoryItems![0].HistorySummary!, /^Failed to execute action arn:aws:sns:us-east-1:000000000000:ops/);
+      assert.deepEqual(await actionHistory("cpu-quiet"), []);
+      assert.equal(await instanceState(quiet), "running");
+      assert.match((await actionHistory("cpu-sns"))[0]!, /^Failed to execute action arn:aws:sns:us-east-1:000000000000:ops/);
+      assert.match((await actionHistory("cpu-gone"))[0]!, /^Failed to execute action arn:aws:automate:us-east-1:ec2:stop: InvalidInstanceID\.NotFound/);
     });
 
-    it("runs OK actions on the way back, and SetAlarmState triggers actions too", async () => {
-      await trip("cpu-reboot", "i-0cccccccccccccccc", { OKActions: ["arn:aws:automate:us-east-1:ec2:reboot"] });
+    it("runs OK actions on the way back; SetAlarmState triggers actions too", async () => {
+      const id = await instance();
+      await trip("cpu-reboot", id, { OKActions: ["arn:aws:automate:us-east-1:ec2:reboot"] });
       await stratus.clock.advance("2m");
+      assert.deepEqual(await actionHistory("cpu-reboot"), []);
       await cw.send(new SetAlarmStateCommand({ AlarmName: "cpu-reboot", StateValue: "OK", StateReason: "manual" }));
-      assert.deepEqual(calls, [["RebootInstances", { InstanceIds: ["i-0cccccccccccccccc"] }]]);
+      assert.deepEqual(await actionHistory("cpu-reboot"), ["Successfully executed action arn:aws:automate:us-east-1:ec2:reboot"]);
+      assert.equal(await instanceState(id), "running");
     });
 
     it("rejects EC2 actions in another region or without an InstanceId dimension", async () => {
