@@ -165,9 +165,13 @@ export class ServiceModel {
     return this.errorsByCode.get(code);
   }
 
-  /** Shape id namespace used in JSON/CBOR `__type` (e.g. com.amazonaws.cloudwatch). */
+  /**
+   * Shape id namespace used in JSON/CBOR `__type` (e.g. com.amazonaws.cloudwatch): the
+   * Smithy namespace is the serviceId in lower case without spaces (CloudWatch's endpoint
+   * prefix is "monitoring", Cost Explorer's "ce", so the prefix will not do).
+   */
   get namespace(): string {
-    return `com.amazonaws.${this.metadata.endpointPrefix.replace(/^api\./, "")}`;
+    return `com.amazonaws.${this.metadata.serviceId.toLowerCase().replace(/\s+/g, "")}`;
   }
 }
 

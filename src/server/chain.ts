@@ -63,7 +63,9 @@ export const validate: Step = (ex) => {
 
 function defaultValidationError(ex: Exchange, violations: Violation[]): AwsError {
   if (ex.definition!.validation === "coral") {
-    const code = ex.protocol!.name === "query" ? "ValidationError" : "ValidationException";
+    // awsQueryCompatible services answer their query-protocol code in every protocol.
+    const queryCode = ex.protocol!.name === "query" || ex.model!.metadata.awsQueryCompatible !== undefined;
+    const code = queryCode ? "ValidationError" : "ValidationException";
     return new AwsError(code, coralMessage(violations), { status: 400 });
   }
   const missing = violations[0];

@@ -12,6 +12,8 @@ export class NodeHttpRequest implements HttpRequest {
   readonly headers: Record<string, string | undefined>;
   private bodyPromise: Promise<Buffer> | undefined;
   private streamTaken = false;
+  /** The bytes as sent, kept only while a Content-Encoding is being undone. */
+  private rawChunks: Buffer[] | undefined;
 
   constructor(private readonly incoming: IncomingMessage) {
     this.method = (incoming.method ?? "GET").toUpperCase();
@@ -32,6 +34,8 @@ export class NodeHttpRequest implements HttpRequest {
       // zlib is loaded on the first compressed request, not at start-up.
       const gunzip = (createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).createGunzip();
       this.incoming.on("error", (e) => gunzip.destroy(e));
+      const raw: Buffer[] = (this.rawChunks = []);
+      this.incoming.on("data", (chunk: Buffer) => raw.push(chunk));
       return this.incoming.pipe(gunzip);
     }
     return this.incoming;
@@ -65,6 +69,12 @@ export class NodeHttpRequest implements HttpRequest {
       source.on("aborted", () => reject(new AwsError("IncompleteBody", "The request body was cut short.", { status: 400 })));
     });
     return this.bodyPromise;
+  }
+
+  /** The body as sent, before any Content-Encoding is undone: what a SigV4 payload hash covers. */
+  async rawBody(limit?: number): Promise<Buffer> {
+    const body = await this.readBody(limit);
+    return this.rawChunks ? Buffer.concat(this.rawChunks) : body;
   }
 
   bodyStream(): Readable {
