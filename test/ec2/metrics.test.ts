@@ -1,11 +1,13 @@
 /**
  * AWS/EC2 metrics from the mock driver, as published to CloudWatch's sink
- * (the contract between EC2 and CloudWatch: metricSink(cloud).publish). The
- * sink is observed, not replaced: datapoints still reach CloudWatch.
+ * (the contract between EC2 and CloudWatch: metricSink(cloud).publish), and
+ * as CloudWatch then answers them. The sink is observed, not replaced.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DescribeImagesCommand, MonitorInstancesCommand, RunInstancesCommand, StopInstancesCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { sdkConfig } from "../support/stratus.js";
 import type { RunningStratus } from "../../src/index.js";
 import type { BuiltInDatum } from "../../src/services/cloudwatch/publish.js";
 import { JAMMY_FILTER, startEc2 } from "./support.js";
@@ -87,6 +89,27 @@ describe("AWS/EC2 metrics", () => {
     assert.equal(byType.length, cpu.length);
     assert.ok(byImage.length >= cpu.length);
     assert.ok(of(id, "DiskReadBytes").slice(-5).every((d) => d.value > 0), "instance store volumes report disk activity");
+  });
+
+  it("answers the exercise's get-metric-statistics with the instance's datapoints", async () => {
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: ami, InstanceType: "t2.micro", MinCount: 1, MaxCount: 1 }));
+    const id = run.Instances![0].InstanceId!;
+    await stratus.clock.advance("90m");
+    const cw = new CloudWatchClient(sdkConfig(stratus));
+    const end = stratus.clock.now();
+    const start = new Date(end.getTime() - 3_600_000);
+    const cpu = await cw.send(
+      new GetMetricStatisticsCommand({ Namespace: "AWS/EC2", MetricName: "CPUUtilization", Dimensions: [{ Name: "InstanceId", Value: id }], StartTime: start, EndTime: end, Period: 300, Statistics: ["Average"] }),
+    );
+    assert.ok(cpu.Datapoints!.length >= 11, `${cpu.Datapoints!.length} datapoints in the last hour`);
+    assert.ok(cpu.Datapoints!.every((d) => d.Unit === "Percent" && d.Average! > 0 && d.Average! < 100));
+    const published = of(id, "CPUUtilization").filter((d) => d.timestamp >= start && d.timestamp < end);
+    const byTime = new Map(cpu.Datapoints!.map((d) => [d.Timestamp!.getTime(), d.Average!]));
+    for (const d of published) assert.ok(Math.abs(byTime.get(d.timestamp.getTime())! - d.value) < 1e-6, "CloudWatch holds what EC2 published");
+    const net = await cw.send(
+      new GetMetricStatisticsCommand({ Namespace: "AWS/EC2", MetricName: "NetworkIn", Dimensions: [{ Name: "InstanceId", Value: id }], StartTime: start, EndTime: end, Period: 300, Statistics: ["Sum"] }),
+    );
+    assert.ok(net.Datapoints!.every((d) => d.Unit === "Bytes" && d.Sum! > 0));
   });
 
   it("stops publishing for an instance once it has stopped", async () => {
