@@ -1,0 +1,32 @@
+/**
+ * The volume side's records: EC2's Volume and Snapshot shapes (stored in the
+ * ec2 state collections so that Describe*, CreateTags and DescribeTags read
+ * them directly) plus a few internal fields, prefixed with "_", that the
+ * serializers never see.
+ */
+import type { Snapshot, Volume, VolumeModification } from "../../generated/ec2.js";
+
+export type EbsVolume = Volume & {
+  /** The latest modification (DescribeVolumesModifications). */
+  _modification?: VolumeModification;
+  _autoEnableIO?: boolean;
+};
+
+export interface CreateVolumePermissionRecord {
+  UserId?: string;
+  Group?: "all";
+}
+
+export type EbsSnapshot = Snapshot & {
+  /** Epoch ms at which a pending snapshot completes. */
+  _completeAt?: number;
+  /** How the bytes arrive: captured from a volume, copied, or written with the EBS direct API. */
+  _source?: "volume" | "copy" | "direct";
+  _createVolumePermissions?: CreateVolumePermissionRecord[];
+  /** Direct API: the token of StartSnapshot (idempotency) and the epoch ms after which it fails. */
+  _clientToken?: string;
+  _timeoutAt?: number;
+};
+
+/** AWS shows copies and snapshots written with the EBS direct API against this volume id. */
+export const NO_VOLUME = "vol-ffffffff";
