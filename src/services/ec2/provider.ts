@@ -2,13 +2,30 @@
  * EC2 is composed of modules, each owning a family of operations (instances,
  * networking, volumes and snapshots, spot...). The provider merges their
  * handlers; the modules talk to each other through the interfaces in state.ts.
+ *
+ * To add a module: construct it in `createModules` below. A module is any
+ * object whose PascalCase methods are EC2 operations (named as in the model),
+ * with optional onStart/onReset hooks. Two modules must not implement the
+ * same operation (the constructor refuses it).
  */
 import type { Cloud } from "../../cloud.js";
 import type { Ec2Operations } from "../../generated/ec2.js";
-import type { ServiceProvider } from "../types.js";
+import type { CallContext, ServiceProvider } from "../types.js";
+import { Ec2Errors } from "./errors.js";
 import { Ec2State } from "./state.js";
+import { TagsModule } from "./tags.js";
+import { RegionsModule } from "./regions/module.js";
 
-export type Ec2Module = Partial<Ec2Operations> & { onStart?(): void | Promise<void>; onReset?(): void | Promise<void> };
+export type Ec2Module = Partial<Ec2Operations> & {
+  onStart?(): void | Promise<void>;
+  onReset?(): void | Promise<void>;
+  onStop?(): void | Promise<void>;
+};
+
+/** Every EC2 module, in the order their hooks run. */
+function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
+  return [new TagsModule(cloud, state), new RegionsModule(cloud)];
+}
 
 export class Ec2Provider implements ServiceProvider {
   readonly state: Ec2State;
@@ -16,13 +33,25 @@ export class Ec2Provider implements ServiceProvider {
 
   constructor(readonly cloud: Cloud) {
     this.state = new Ec2State(cloud);
-    this.modules = [];
+    this.modules = createModules(cloud, this.state);
+    const owners = new Map<string, Ec2Module>();
     for (const module of this.modules) {
       for (const name of operationNames(module)) {
-        const handler = (module as Record<string, unknown>)[name] as (...args: unknown[]) => unknown;
-        (this as unknown as Record<string, unknown>)[name] = handler.bind(module);
+        if (owners.has(name)) throw new Error(`ec2: ${name} is implemented by two modules`);
+        owners.set(name, module);
+        const handler = (module as Record<string, unknown>)[name] as (input: Record<string, unknown>, ctx: CallContext) => unknown;
+        (this as unknown as Record<string, unknown>)[name] = (input: Record<string, unknown>, ctx: CallContext) => {
+          // EC2 answers DryRun once the request is well formed and authorised.
+          if (input?.DryRun === true) throw Ec2Errors.dryRun();
+          return handler.call(module, input, ctx);
+        };
       }
     }
+  }
+
+  /** A module by class, for tests and cross-module wiring. */
+  module<T>(type: abstract new (...args: never[]) => T): T | undefined {
+    return this.modules.find((m) => m instanceof type) as T | undefined;
   }
 
   async onStart(): Promise<void> {
@@ -31,6 +60,10 @@ export class Ec2Provider implements ServiceProvider {
 
   async onReset(): Promise<void> {
     for (const module of this.modules) await module.onReset?.();
+  }
+
+  async onStop(): Promise<void> {
+    for (const module of this.modules) await module.onStop?.();
   }
 }
 
