@@ -6,6 +6,7 @@
 import type { Cloud } from "../../cloud.js";
 import type { ScopedCollection, Scope } from "../../state/documents.js";
 import type { Ec2Provider } from "../ec2/provider.js";
+import { REGIONS, isKnownRegion, regionInfo } from "../ec2/regions/regions.js";
 import type { InstanceRecord } from "../ec2/state.js";
 import type { EbsSnapshot, EbsVolume } from "./records.js";
 
@@ -35,7 +36,13 @@ export class Ec2Link {
   }
 
   instance(scope: Scope, instanceId: string): InstanceRecord | undefined {
-    return this.ec2.instances(scope).get(instanceId);
+    const state = this.ec2;
+    try {
+      return state.instanceLookup.find(scope, instanceId);
+    } catch {
+      // No InstanceLookup registered (EC2's instance module absent): read the shared collection.
+      return state.instances(scope).get(instanceId);
+    }
   }
 
   instances(scope: Scope): InstanceRecord[] {
@@ -48,23 +55,19 @@ export class Ec2Link {
   }
 
   zones(region: string): Zone[] {
-    return ["a", "b", "c", "d", "e", "f"].map((letter, i) => ({ ZoneName: `${region}${letter}`, ZoneId: `${zoneIdPrefix(region)}-az${i + 1}` }));
+    if (!isKnownRegion(region)) return [];
+    return regionInfo(region).zones.map((z) => ({ ZoneName: z.name, ZoneId: z.id }));
   }
 
   regions(): string[] {
-    return [
-      "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
-      "eu-central-1", "eu-north-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
-      "ap-south-1", "sa-east-1",
-    ];
+    return REGIONS.map((r) => r.name);
   }
 
-  imagesUsingSnapshot(_scope: Scope, _snapshotId: string): string[] {
-    return [];
+  imagesUsingSnapshot(scope: Scope, snapshotId: string): string[] {
+    try {
+      return this.ec2.imageLookup.imagesUsingSnapshot(scope, snapshotId);
+    } catch {
+      return [];
+    }
   }
-}
-
-function zoneIdPrefix(region: string): string {
-  const [geo, direction, n] = region.split("-");
-  return `${geo}${direction[0]}${n}`.replace("east", "e");
 }

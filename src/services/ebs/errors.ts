@@ -46,6 +46,7 @@ export const VolumeErrors = {
     err("VolumeModificationRateExceeded", `You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.`),
   shrink: (volumeId: string, from: number, to: number) =>
     err("InvalidParameterValue", `New size cannot be smaller than existing size (${from} GiB requested ${to} GiB) for volume ${volumeId}.`),
+  modificationNotFound: (volumeId: string) => err("InvalidVolumeModification.NotFound", `Modification for volume '${volumeId}' does not exist.`),
   noModification: () => err("InvalidParameterCombination", "New parameters must differ from the current configuration of the volume."),
   invalidParameterValue: (message: string) => err("InvalidParameterValue", message),
   invalidParameterCombination: (message: string) => err("InvalidParameterCombination", message),

@@ -15,6 +15,8 @@ import { Ec2Errors } from "./errors.js";
 import { Ec2State } from "./state.js";
 import { TagsModule } from "./tags.js";
 import { RegionsModule } from "./regions/module.js";
+import { SnapshotsModule } from "./volumes/snapshots.js";
+import { VolumesModule } from "./volumes/volumes.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -24,7 +26,12 @@ export type Ec2Module = Partial<Ec2Operations> & {
 
 /** Every EC2 module, in the order their hooks run. */
 function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
-  return [new TagsModule(cloud, state), new RegionsModule(cloud)];
+  return [
+    new TagsModule(cloud, state),
+    new RegionsModule(cloud),
+    new VolumesModule(cloud, state),
+    new SnapshotsModule(cloud, state),
+  ];
 }
 
 export class Ec2Provider implements ServiceProvider {
