@@ -58,12 +58,14 @@ export class EbsProvider implements ServiceProvider, Implemented {
   readonly metrics: EbsMetrics;
 
   constructor(readonly cloud: Cloud) {
-    this.blocks = new BlockStore(cloud.blobsDir, cloud.db);
+    // In memory mode nothing outlives the process, so block files skip fsync.
+    this.blocks = new BlockStore(cloud.blobsDir, cloud.db, { durable: cloud.options.storage === "disk" });
     this.ec2 = new Ec2Link(cloud);
     this.volumes = new VolumeService(cloud, this.blocks, this.ec2);
     this.snapshots = new SnapshotService(cloud, this.blocks, this.ec2, this.volumes);
     this.metrics = new EbsMetrics(cloud, this.blocks, this.ec2);
     this.volumes.onAttach = () => this.metrics.ensureTicking();
+    this.volumes.findSnapshot = (scope, id) => this.snapshots.findRestorable(scope, id);
   }
 
   onStart(): void {

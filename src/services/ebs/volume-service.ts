@@ -11,7 +11,7 @@ import type { BlockStore } from "./blocks/block-store.js";
 import type { Ec2Link } from "./ec2-link.js";
 import { VolumeErrors } from "./errors.js";
 import { defaultKmsKeyArn, kmsKeyArn } from "./kms-keys.js";
-import type { EbsVolume } from "./records.js";
+import type { EbsSnapshot, EbsVolume } from "./records.js";
 import { VOLUME_ATTACH_MS, VOLUME_CREATE_MS, VOLUME_DETACH_MS, VOLUME_MODIFY_MS } from "./timings.js";
 import { resolveVolumeSpec, type VolumeSpecInput } from "./volume-types.js";
 
@@ -39,6 +39,8 @@ export class VolumeService {
   private readonly work = new Map<string, Promise<void>>();
   /** Called whenever a volume gets attached (metrics start ticking). */
   onAttach: () => void = () => undefined;
+  /** A snapshot this account may restore (its own or one shared with it); set by the provider. */
+  findSnapshot: (scope: Scope, snapshotId: string) => EbsSnapshot | undefined = (scope, id) => this.ec2.snapshots(scope).get(id);
 
   constructor(
     private readonly cloud: Cloud,
@@ -71,7 +73,7 @@ export class VolumeService {
     let encrypted = options.Encrypted === true;
     let kmsKeyId: string | undefined;
     if (options.SnapshotId) {
-      const snapshot = this.ec2.snapshots(scope).get(options.SnapshotId);
+      const snapshot = this.findSnapshot(scope, options.SnapshotId);
       if (!snapshot) {
         if (!/^snap-[0-9a-f]{8}([0-9a-f]{9})?$/.test(options.SnapshotId)) throw VolumeErrors.snapshotMalformed(options.SnapshotId);
         throw VolumeErrors.snapshotNotFound([options.SnapshotId]);

@@ -36,10 +36,14 @@ export class BlockPool {
   private readonly pins = new Map<string, number>();
   private readonly stmts;
 
+  private readonly durable: boolean;
+
   constructor(
     readonly root: string,
     private readonly db: Database,
+    options: { durable?: boolean } = {},
   ) {
+    this.durable = options.durable ?? true;
     mkdirSync(root, { recursive: true });
     const sql = db.sql;
     this.stmts = {
@@ -172,19 +176,19 @@ export class BlockPool {
 
   private async ensureFile(region: string, hash: string, data: () => Promise<Buffer>): Promise<boolean> {
     if (await this.present(region, hash)) return false;
-    await writeAtomic(this.file(region, hash), await data());
+    await writeAtomic(this.file(region, hash), await data(), this.durable);
     return true;
   }
 }
 
 /** Temp file, fsync, rename: a reader sees the whole block or none of it. */
-export async function writeAtomic(file: string, data: Buffer): Promise<void> {
+export async function writeAtomic(file: string, data: Buffer, durable = true): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
   const handle = await open(temp, "w");
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }

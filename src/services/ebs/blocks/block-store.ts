@@ -21,6 +21,8 @@ import { BLOCK_STORE_MIGRATIONS } from "./schema.js";
 export { BLOCK_SIZE } from "./block-pool.js";
 export const GIB = 1024 ** 3;
 export const BLOCKS_PER_GIB = GIB / BLOCK_SIZE;
+/** Block files written in parallel during a capture (their fsyncs share journal commits). */
+const STORE_CONCURRENCY = 16;
 
 export interface VolumeIo {
   readBytes: number;
@@ -90,11 +92,12 @@ export class BlockStore {
   constructor(
     blobsDir: string,
     private readonly db: Database,
+    options: { durable?: boolean } = {},
   ) {
     db.migrate("ebs-blocks", BLOCK_STORE_MIGRATIONS);
     this.root = path.join(blobsDir, "ebs");
     mkdirSync(path.join(this.root, "volumes"), { recursive: true });
-    this.pool = new BlockPool(path.join(this.root, "blocks"), db);
+    this.pool = new BlockPool(path.join(this.root, "blocks"), db, { durable: options.durable ?? true });
     const sql = db.sql;
     this.stmts = {
       volume: sql.prepare("SELECT * FROM ebs_volumes WHERE volume_id = ?"),
@@ -303,30 +306,42 @@ export class BlockStore {
       const handle = await open(this.volumePath(volumeId), "r");
       try {
         const visited = new Set<number>();
+        // Blocks are hashed in order and stored (written, fsynced) a few at a time.
+        const storing = new Set<Promise<void>>();
+        let failure: unknown;
         const capture = async (index: number, data: Buffer) => {
           if (data.equals(ZERO_BLOCK)) {
             if (next.delete(index)) changed++;
             return;
           }
-          const { hash, written } = await this.pool.store(region, data);
-          pinned.push(hash);
-          if (written) stored += BLOCK_SIZE;
-          if (base.get(index) !== hash) changed++;
-          next.set(index, hash);
+          const task = this.pool.store(region, data).then(({ hash, written }) => {
+            pinned.push(hash);
+            if (written) stored += BLOCK_SIZE;
+            if (base.get(index) !== hash) changed++;
+            next.set(index, hash);
+          });
+          const tracked: Promise<void> = task.catch((error) => void (failure ??= error)).finally(() => storing.delete(tracked));
+          storing.add(tracked);
+          if (storing.size >= STORE_CONCURRENCY) await Promise.race(storing);
         };
-        for (const index of dirty) {
-          if (index >= blockTotal) continue;
-          visited.add(index);
-          await capture(index, await readBlock(handle, index));
+        try {
+          for (const index of dirty) {
+            if (index >= blockTotal) continue;
+            visited.add(index);
+            await capture(index, await readBlock(handle, index));
+          }
+          // Unchanged blocks whose stored copy is gone (their snapshots were
+          // deleted) are still on the volume: store them again.
+          for (const [index, hash] of [...next]) {
+            if (visited.has(index)) continue;
+            this.pool.pin(region, hash);
+            pinned.push(hash);
+            if (!(await this.pool.present(region, hash))) await capture(index, await readBlock(handle, index));
+          }
+        } finally {
+          await Promise.all(storing);
         }
-        // Unchanged blocks whose stored copy is gone (their snapshots were
-        // deleted) are still on the volume: store them again.
-        for (const [index, hash] of [...next]) {
-          if (visited.has(index)) continue;
-          this.pool.pin(region, hash);
-          pinned.push(hash);
-          if (!(await this.pool.present(region, hash))) await capture(index, await readBlock(handle, index));
-        }
+        if (failure) throw failure;
       } catch (error) {
         for (const hash of pinned) this.pool.unpin(region, hash);
         throw error;
