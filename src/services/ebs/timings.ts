@@ -4,12 +4,12 @@
  * shorter durations, so that `aws ec2 wait ...` usually sees the end state on
  * its first poll. Snapshots take longer the more bytes they store.
  */
-export const VOLUME_CREATE_MS = 1_000;
+export const VOLUME_CREATE_MS = 500;
 export const VOLUME_ATTACH_MS = 300;
 export const VOLUME_DETACH_MS = 300;
 /** A modification: "modifying" this long, then "optimizing" as long again, then "completed". */
 export const VOLUME_MODIFY_MS = 2_000;
-export const SNAPSHOT_BASE_MS = 1_000;
+export const SNAPSHOT_BASE_MS = 500;
 /** Snapshot and copy throughput: 64 MiB of stored blocks per second. */
 export const SNAPSHOT_BYTES_PER_MS = (64 * 1024 * 1024) / 1000;
 /** A snapshot opened with the EBS direct API fails if not completed within its Timeout (minutes). */
