@@ -203,4 +203,38 @@ describe("DLM", () => {
     await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId: cron.PolicyId }));
     await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId: age.PolicyId }));
   });
+
+  it("copies each snapshot to another Region and retains the copies by their own rule", async () => {
+    await stratus.clock.set("2025-05-01T00:00:00Z");
+    const volumeId = await volume({ Backup: "dr", Name: "dr-volume" });
+    const { PolicyId } = await dlm.send(
+      new CreateLifecyclePolicyCommand(
+        policy({
+          PolicyDetails: {
+            ResourceTypes: ["VOLUME"],
+            TargetTags: [{ Key: "Backup", Value: "dr" }],
+            Schedules: [
+              {
+                Name: "dr",
+                CopyTags: true,
+                CreateRule: { Interval: 24, IntervalUnit: "HOURS", Times: ["06:00"] },
+                RetainRule: { Count: 5 },
+                CrossRegionCopyRules: [{ TargetRegion: "us-west-2", Encrypted: false, CopyTags: true, RetainRule: { Interval: 1, IntervalUnit: "DAYS" } }],
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    await stratus.clock.set("2025-05-04T00:00:00Z");
+    assert.equal((await snapshotsOf(volumeId)).length, 3);
+    const west = new EC2Client(sdkConfig(stratus, "us-west-2"));
+    const { Snapshots } = await west.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: "tag:aws:dlm:lifecycle-policy-id", Values: [PolicyId!] }] }));
+    assert.equal(Snapshots!.length, 1, "copies older than a day were deleted");
+    const copy = Snapshots![0];
+    assert.equal(minute(copy.StartTime!), "2025-05-03T06:00");
+    assert.match(copy.Description!, /^\[Copied snap-[0-9a-f]+ from us-east-1\]/);
+    assert.ok(copy.Tags!.some((t) => t.Key === "Name" && t.Value === "dr-volume"));
+    await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
+  });
 });

@@ -18,6 +18,9 @@ import { policies, policyScopes, type PolicyRecord } from "./policies.js";
 
 const JOB_RUN = "dlm:run";
 const JOB_EXPIRE = "dlm:expire";
+const JOB_COPY = "dlm:copy";
+/** How often a cross-Region copy job looks again at a snapshot that is still pending. */
+const COPY_RETRY_MS = 10_000;
 
 interface RunJob {
   policyId: string;
@@ -28,6 +31,16 @@ interface RunJob {
 interface ExpireJob {
   policyId: string;
   snapshotId: string;
+  /** The policy's region when the snapshot is a cross-Region copy (the job runs in the copy's region). */
+  policyRegion?: string;
+}
+
+interface CopyJob {
+  policyId: string;
+  schedule: number;
+  rule: number;
+  snapshotId: string;
+  target: string;
 }
 
 /** What DLM records on the snapshots it creates (internal; retention reads it, not the tags). */
@@ -49,6 +62,8 @@ interface EffectiveSchedule {
   tagsToAdd: Tag[];
   variableTags: Tag[];
   retain: { count?: number; interval?: number; unit?: string };
+  index: number;
+  copyRules: NonNullable<Schedule["CrossRegionCopyRules"]>;
 }
 
 export class DlmRunner {
@@ -65,6 +80,7 @@ export class DlmRunner {
   onStart(): void {
     this.cloud.scheduler.on<RunJob>(JOB_RUN, (job) => this.run({ account: job.account, region: job.region }, job.payload));
     this.cloud.scheduler.on<ExpireJob>(JOB_EXPIRE, (job) => this.expire({ account: job.account, region: job.region }, job.payload));
+    this.cloud.scheduler.on<CopyJob>(JOB_COPY, (job) => this.copy({ account: job.account, region: job.region }, job.payload));
     // Policies created before a restart already have their jobs; make sure none is missing.
     for (const scope of policyScopes(this.cloud)) for (const policy of policies(this.cloud, scope).values()) this.arm(scope, policy, false);
   }
@@ -129,7 +145,16 @@ export class DlmRunner {
   private effectiveSchedule(policy: PolicyRecord, index: number): EffectiveSchedule | undefined {
     if (index === -1) {
       const d = policy._default!;
-      return { name: "Default Schedule", resourceType: d.type, copyTags: d.copyTags, tagsToAdd: [], variableTags: [], retain: { interval: d.retainIntervalDays, unit: "DAYS" } };
+      return {
+        name: "Default Schedule",
+        resourceType: d.type,
+        copyTags: d.copyTags,
+        tagsToAdd: [],
+        variableTags: [],
+        retain: { interval: d.retainIntervalDays, unit: "DAYS" },
+        index,
+        copyRules: (policy.PolicyDetails?.CrossRegionCopyTargets ?? []).map((t) => ({ TargetRegion: t.TargetRegion, Encrypted: false, CopyTags: d.copyTags })),
+      };
     }
     const schedule: Schedule | undefined = policy.PolicyDetails?.Schedules?.[index];
     if (!schedule) return undefined;
@@ -140,6 +165,8 @@ export class DlmRunner {
       tagsToAdd: schedule.TagsToAdd ?? [],
       variableTags: schedule.VariableTags ?? [],
       retain: { count: schedule.RetainRule?.Count, interval: schedule.RetainRule?.Interval, unit: schedule.RetainRule?.IntervalUnit },
+      index,
+      copyRules: schedule.CrossRegionCopyRules ?? [],
     };
   }
 
@@ -211,7 +238,7 @@ export class DlmRunner {
     }
   }
 
-  private mark(scope: Scope, policy: PolicyRecord, schedule: EffectiveSchedule, snapshotId: string, target: string, now: number): void {
+  private mark(scope: Scope, policy: PolicyRecord, schedule: EffectiveSchedule, snapshotId: string, target: string, now: number, policyRegion?: string): void {
     const mark: DlmMark = { policyId: policy.PolicyId, schedule: schedule.name, target, at: now };
     (this.ebs.ec2.snapshots(scope) as unknown as import("../../state/documents.js").ScopedCollection<DlmSnapshot>).update(snapshotId, (s) => void (s._dlm = mark));
     const { interval, unit } = schedule.retain;
@@ -220,10 +247,55 @@ export class DlmRunner {
         kind: JOB_EXPIRE,
         key: `${JOB_EXPIRE}:${snapshotId}`,
         due: addInterval(now, interval, unit),
-        payload: { policyId: policy.PolicyId, snapshotId },
+        payload: { policyId: policy.PolicyId, snapshotId, policyRegion },
         ...scope,
       });
     }
+    if (policyRegion) return;
+    // Cross-Region copies start once the snapshot has completed.
+    schedule.copyRules.forEach((_rule, rule) => {
+      this.cloud.scheduler.schedule<CopyJob>({
+        kind: JOB_COPY,
+        key: `${JOB_COPY}:${snapshotId}:${rule}`,
+        due: now + COPY_RETRY_MS,
+        payload: { policyId: policy.PolicyId, schedule: schedule.index, rule, snapshotId, target },
+        ...scope,
+      });
+    });
+  }
+
+  /** A cross-Region copy rule: copies the completed snapshot, tags it and applies the rule's retention there. */
+  private async copy(scope: Scope, job: CopyJob): Promise<void> {
+    const policy = policies(this.cloud, scope).get(job.policyId);
+    if (!policy || policy.State === "DISABLED") return;
+    const source = this.ebs.ec2.snapshots(scope).get(job.snapshotId);
+    if (!source || source.State === "error") return;
+    const now = this.cloud.clock.now();
+    if (source.State !== "completed") {
+      this.cloud.scheduler.schedule<CopyJob>({ kind: JOB_COPY, key: `${JOB_COPY}:${job.snapshotId}:${job.rule}`, due: now + COPY_RETRY_MS, payload: job, ...scope });
+      return;
+    }
+    const schedule = this.effectiveSchedule(policy, job.schedule);
+    const rule = schedule?.copyRules[job.rule];
+    const region = rule?.TargetRegion ?? rule?.Target;
+    if (!schedule || !rule || !region || !this.ebs.ec2.regions().includes(region)) return;
+    const target = { account: scope.account, region };
+    const tags = new Map<string, string>();
+    if (rule.CopyTags) for (const t of source.Tags ?? []) if (t.Key && !t.Key.startsWith("aws:")) tags.set(t.Key, t.Value ?? "");
+    tags.set("aws:dlm:lifecycle-policy-id", policy.PolicyId);
+    tags.set("aws:dlm:lifecycle-schedule-name", schedule.name);
+    const copy = this.ebs.snapshots.copy(target, {
+      sourceRegion: scope.region,
+      sourceSnapshotId: job.snapshotId,
+      description: `[Copied ${job.snapshotId} from ${scope.region}] ${source.Description ?? ""}`.trim(),
+      encrypted: rule.Encrypted,
+      kmsKeyId: rule.CmkArn,
+      tags: [...tags].map(([Key, Value]) => ({ Key, Value })),
+    });
+    const retain = rule.RetainRule?.Interval !== undefined ? { interval: rule.RetainRule.Interval, unit: rule.RetainRule.IntervalUnit } : schedule.retain;
+    const copySchedule: EffectiveSchedule = { ...schedule, retain, copyRules: [] };
+    this.mark(target, policy, copySchedule, copy.SnapshotId!, job.target, now, scope.region);
+    await this.retain(target, policy, copySchedule, job.target);
   }
 
   /** Count retention: keep the newest `count` runs of this schedule for this target. */
@@ -241,7 +313,7 @@ export class DlmRunner {
   }
 
   private async expire(scope: Scope, job: ExpireJob): Promise<void> {
-    const policy = policies(this.cloud, scope).get(job.policyId);
+    const policy = policies(this.cloud, { account: scope.account, region: job.policyRegion ?? scope.region }).get(job.policyId);
     // A deleted policy's snapshots are kept; a disabled one deletes nothing until re-enabled.
     if (!policy || policy.State === "DISABLED") return;
     await this.deleteQuietly(scope, job.snapshotId);
