@@ -10,7 +10,7 @@ import type { Cloud } from "../../cloud.js";
 import type { Schedule, Tag } from "../../generated/dlm.js";
 import type { Scope } from "../../state/documents.js";
 import type { EbsProvider } from "../ebs/provider.js";
-import type { EbsSnapshot, EbsVolume } from "../ebs/records.js";
+import type { DlmMark, EbsVolume } from "../ebs/records.js";
 import type { InstanceRecord } from "../ec2/state.js";
 import { IamStore } from "../iam/store.js";
 import { nextCronTime, parseCron } from "./cron.js";
@@ -42,18 +42,6 @@ interface CopyJob {
   snapshotId: string;
   target: string;
 }
-
-/** What DLM records on the snapshots it creates (internal; retention reads it, not the tags). */
-export interface DlmMark {
-  policyId: string;
-  schedule: string;
-  /** The volume or instance the snapshot (set) was taken of. */
-  target: string;
-  /** Epoch ms of the run. */
-  at: number;
-}
-
-type DlmSnapshot = EbsSnapshot & { _dlm?: DlmMark };
 
 interface EffectiveSchedule {
   name: string;
@@ -240,7 +228,7 @@ export class DlmRunner {
 
   private mark(scope: Scope, policy: PolicyRecord, schedule: EffectiveSchedule, snapshotId: string, target: string, now: number, policyRegion?: string): void {
     const mark: DlmMark = { policyId: policy.PolicyId, schedule: schedule.name, target, at: now };
-    (this.ebs.ec2.snapshots(scope) as unknown as import("../../state/documents.js").ScopedCollection<DlmSnapshot>).update(snapshotId, (s) => void (s._dlm = mark));
+    this.ebs.ec2.snapshots(scope).update(snapshotId, (s) => void (s._dlm = mark));
     const { interval, unit } = schedule.retain;
     if (interval !== undefined && unit) {
       this.cloud.scheduler.schedule<ExpireJob>({
@@ -308,8 +296,8 @@ export class DlmRunner {
     for (const snapshot of mine) if (!keep.has(snapshot._dlm!.at)) await this.deleteQuietly(scope, snapshot.SnapshotId!);
   }
 
-  private managed(scope: Scope, policyId: string): DlmSnapshot[] {
-    return (this.ebs.ec2.snapshots(scope).values() as DlmSnapshot[]).filter((s) => s._dlm?.policyId === policyId);
+  private managed(scope: Scope, policyId: string) {
+    return this.ebs.ec2.snapshots(scope).values().filter((s) => s._dlm?.policyId === policyId);
   }
 
   private async expire(scope: Scope, job: ExpireJob): Promise<void> {

@@ -10,6 +10,8 @@ export type EbsVolume = Volume & {
   /** The latest modification (DescribeVolumesModifications). */
   _modification?: VolumeModification;
   _autoEnableIO?: boolean;
+  /** CreateVolume's ClientToken (idempotency). */
+  _clientToken?: string;
 };
 
 export interface CreateVolumePermissionRecord {
@@ -26,7 +28,25 @@ export type EbsSnapshot = Snapshot & {
   /** Direct API: the token of StartSnapshot (idempotency) and the epoch ms after which it fails. */
   _clientToken?: string;
   _timeoutAt?: number;
+  /** Set by DLM on the snapshots its policies create (retention reads this, not the tags). */
+  _dlm?: DlmMark;
 };
+
+export interface DlmMark {
+  policyId: string;
+  schedule: string;
+  /** The volume or instance the snapshot (set) was taken of. */
+  target: string;
+  /** Epoch ms of the run. */
+  at: number;
+}
+
+/** The record as the API shows it: internal ("_") fields stay behind. */
+export function publicView<T extends object>(record: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) if (!key.startsWith("_")) out[key] = value;
+  return out as T;
+}
 
 /** AWS shows copies and snapshots written with the EBS direct API against this volume id. */
 export const NO_VOLUME = "vol-ffffffff";

@@ -22,7 +22,7 @@ import type {
 import type { Scope } from "../../../state/documents.js";
 import { VolumeErrors } from "../../ebs/errors.js";
 import type { EbsProvider } from "../../ebs/provider.js";
-import type { CreateVolumePermissionRecord, EbsSnapshot } from "../../ebs/records.js";
+import { publicView, type CreateVolumePermissionRecord, type EbsSnapshot } from "../../ebs/records.js";
 import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
 import { compileFilters, type FilterSpec } from "../filters.js";
@@ -212,11 +212,7 @@ export class SnapshotsModule {
   }
 
   private show(snapshot: EbsSnapshot): Snapshot {
-    const now = this.cloud.clock.now();
-    const { _completeAt, _source, _createVolumePermissions, _clientToken, _timeoutAt, ...shown } = snapshot as EbsSnapshot & { _dlm?: unknown };
-    delete (shown as { _dlm?: unknown })._dlm;
-    void _completeAt, _source, _createVolumePermissions, _clientToken, _timeoutAt;
-    return { ...shown, Progress: this.ebs.snapshots.progress(snapshot, now) };
+    return { ...publicView(snapshot), Progress: this.ebs.snapshots.progress(snapshot, this.cloud.clock.now()) };
   }
 }
 

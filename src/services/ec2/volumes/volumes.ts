@@ -30,7 +30,7 @@ import type {
 import type { Scope } from "../../../state/documents.js";
 import { VolumeErrors } from "../../ebs/errors.js";
 import type { EbsProvider } from "../../ebs/provider.js";
-import type { EbsVolume } from "../../ebs/records.js";
+import { publicView, type EbsVolume } from "../../ebs/records.js";
 import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
 import { compileFilters, type FilterSpec } from "../filters.js";
@@ -120,7 +120,7 @@ export class VolumesModule {
       throw Ec2Errors.invalidParameterCombination("Only one of AvailabilityZone or AvailabilityZoneId can be specified.");
     }
     if (input.ClientToken) {
-      const earlier = this.ebs.ec2.volumes(scope).values().find((v) => (v as { _clientToken?: string })._clientToken === input.ClientToken);
+      const earlier = this.ebs.ec2.volumes(scope).values().find((v) => v._clientToken === input.ClientToken);
       if (earlier) return present(earlier);
     }
     const tags = tagsFor(input.TagSpecifications, "volume");
@@ -137,7 +137,7 @@ export class VolumesModule {
       KmsKeyId: input.KmsKeyId,
       tags,
     });
-    if (input.ClientToken) this.ebs.ec2.volumes(scope).update(volume.VolumeId!, (v) => void ((v as { _clientToken?: string })._clientToken = input.ClientToken));
+    if (input.ClientToken) this.ebs.ec2.volumes(scope).update(volume.VolumeId!, (v) => void (v._clientToken = input.ClientToken));
     return present(volume);
   }
 
@@ -250,7 +250,6 @@ function scopeOf(ctx: CallContext): Scope {
 
 /** The record as the API shows it (internal fields stay behind). */
 function present(volume: EbsVolume): Volume {
-  const { _modification: _m, _autoEnableIO: _a, ...shown } = volume as EbsVolume & { _clientToken?: string };
-  delete (shown as { _clientToken?: string })._clientToken;
+  const shown: Volume = publicView(volume);
   return { ...shown, Attachments: (shown.Attachments ?? []).map((a) => ({ ...a })) };
 }
