@@ -13,6 +13,8 @@ function idPrefix(id: string): string {
 }
 
 export const Ec2Errors = {
+  /** An EC2 error with its own code (InvalidSubnet.Conflict, VpcLimitExceeded...). */
+  custom: (code: string, message: string, status = 400) => err(code, message, status),
   dryRun: () => err("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412),
   missingParameter: (name: string) => err("MissingParameter", `The request must contain the parameter ${name}`),
   invalidParameterValue: (message: string) => err("InvalidParameterValue", message),

@@ -15,6 +15,17 @@ import { Ec2Errors } from "./errors.js";
 import { Ec2State } from "./state.js";
 import { TagsModule } from "./tags.js";
 import { RegionsModule } from "./regions/module.js";
+import { NetworkModule } from "./network/module.js";
+import { SecurityGroupsModule } from "./network/security-groups.js";
+import { ImagesModule } from "./images/module.js";
+import { InstanceTypesModule } from "./instance-types/module.js";
+import { KeyPairsModule } from "./keypairs/module.js";
+import { AddressesModule } from "./addresses/module.js";
+import { InstancesModule } from "./instances/module.js";
+import { InstanceQueriesModule } from "./instances/describe.js";
+import { InstanceMetrics } from "./instances/metrics.js";
+import { SpotModule } from "./spot/module.js";
+import { SpotFleetModule } from "./spot/fleet.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
 
@@ -26,9 +37,27 @@ export type Ec2Module = Partial<Ec2Operations> & {
 
 /** Every EC2 module, in the order their hooks run. */
 function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
+  const network = new NetworkModule(cloud, state);
+  const groups = new SecurityGroupsModule(cloud, state, network);
+  const images = new ImagesModule(cloud, state);
+  const keys = new KeyPairsModule(cloud, state);
+  const addresses = new AddressesModule(cloud, state);
+  const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses });
+  const spot = new SpotModule(cloud, state, instances);
   return [
     new TagsModule(cloud, state),
     new RegionsModule(cloud),
+    network,
+    groups,
+    images,
+    new InstanceTypesModule(cloud),
+    keys,
+    addresses,
+    instances,
+    new InstanceQueriesModule(cloud, state, instances, groups),
+    new InstanceMetrics(cloud, instances),
+    spot,
+    new SpotFleetModule(cloud, state, instances, spot),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
   ];

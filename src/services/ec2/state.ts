@@ -17,6 +17,27 @@ export type InstanceRecord = Instance & {
   _userData?: string;
   /** Internal: epoch ms when a terminated instance disappears from Describe. */
   _hideAfter?: number;
+  /** Internal: the reservation the instance was launched in. */
+  _reservationId: string;
+  _requesterId?: string;
+  /** Internal: epoch ms of the launch (orders Describe results). */
+  _createdAt: number;
+  /** Internal: whether the instance gets an auto-assigned public address while running. */
+  _autoPublicIp: boolean;
+  /** Internal: the auto-assigned public address it holds now. */
+  _publicIp?: string;
+  /** Internal: the Elastic IP associated with it. */
+  _eip?: { publicIp: string; allocationId: string; associationId: string };
+  /** Internal: when the current boot began (entering pending) and the run began (running). */
+  _bootStartedAt?: number;
+  _runningSince?: number;
+  /** Internal: the last completed run, for metrics of the period it ended in. */
+  _lastRun?: { start: number; end: number };
+  _disableApiTermination?: boolean;
+  _disableApiStop?: boolean;
+  _shutdownBehavior?: "stop" | "terminate";
+  /** Internal: the network interface's id, attachment and MAC. */
+  _eni: { id: string; attachmentId: string; mac: string };
 };
 
 export type VolumeRecord = Volume;
@@ -95,6 +116,8 @@ export interface ImageLookup {
 export interface TaggableKind {
   /** The id prefix without the dash: "i", "vol", "snap", "sg"... */
   prefix: string;
+  /** The id's full shape when it is not prefix + 8 or 17 hex digits (sir-1a2b3c4d). */
+  idPattern?: RegExp;
   resourceType: ResourceType;
   /** Records keyed by resource id, each with the API's Tags member. */
   collection(scope: Scope): ScopedCollection<{ Tags?: Tag[] }>;

@@ -20,6 +20,7 @@ import type { Scope } from "../../state/documents.js";
 import type { CallContext } from "../types.js";
 import { Ec2Errors } from "./errors.js";
 import { compileFilters } from "./filters.js";
+import { isWellFormedId } from "./lookup.js";
 import { paginate } from "./pagination.js";
 import type { Ec2State, TaggableKind } from "./state.js";
 
@@ -54,6 +55,11 @@ export function validateTags(tags: readonly Tag[], options: { forDelete?: boolea
 /** Normalises tags for storage: every tag has a Value ("" when absent). */
 export function normaliseTags(tags: readonly Tag[] | undefined): Tag[] {
   return (tags ?? []).map((tag) => ({ Key: tag.Key!, Value: tag.Value ?? "" }));
+}
+
+/** A resource as Describe shows it: no Tags member when it has none (a shallow copy only then). */
+export function omitEmptyTags<T extends { Tags?: Tag[] }>(record: T): T {
+  return record.Tags?.length ? record : { ...record, Tags: undefined };
 }
 
 /** Tags merged into existing ones (a new value for a key replaces the old one). */
@@ -97,10 +103,13 @@ export function tagsFor(specifications: readonly TagSpecification[] | undefined,
   return tagsBySpecification(specifications, [type]).get(type) ?? [];
 }
 
-/** An EC2 id's prefix ("i-0123..." → "i"), or undefined when the id does not look like one. */
-export function idPrefix(id: string): string | undefined {
-  const match = /^([a-z][a-z0-9]*)-([0-9a-f]{8}|[0-9a-f]{17})$/.exec(id);
-  return match ? match[1] : undefined;
+/** The registered kind an id belongs to, when the id has that kind's shape. */
+function kindOf(state: Ec2State, id: string): TaggableKind | undefined {
+  const dash = id.indexOf("-");
+  if (dash <= 0) return undefined;
+  const kind = state.taggableKind(id.slice(0, dash));
+  if (!kind) return undefined;
+  return (kind.idPattern ? kind.idPattern.test(id) : isWellFormedId(id, kind.prefix)) ? kind : undefined;
 }
 
 /** CreateTags, DeleteTags, DescribeTags. */
@@ -172,8 +181,7 @@ export class TagsModule {
     const found: Array<{ kind: TaggableKind; id: string; record: { Tags?: Tag[] } }> = [];
     const missing = new Map<TaggableKind, string[]>();
     for (const id of ids) {
-      const prefix = idPrefix(id);
-      const kind = prefix ? this.state.taggableKind(prefix) : undefined;
+      const kind = kindOf(this.state, id);
       if (!kind) throw Ec2Errors.invalidId(id);
       const record = kind.collection(scope).get(id);
       if (!record || (kind.visible && !kind.visible(record, now))) {
