@@ -49,11 +49,6 @@ export class Ec2Link {
     return this.ec2.instances(scope).values();
   }
 
-  /** The volume side keeps an instance's BlockDeviceMappings current as volumes attach and detach. */
-  updateInstance(scope: Scope, instanceId: string, fn: (instance: InstanceRecord) => void): void {
-    this.ec2.instances(scope).update(instanceId, fn);
-  }
-
   zones(region: string): Zone[] {
     if (!isKnownRegion(region)) return [];
     return regionInfo(region).zones.map((z) => ({ ZoneName: z.name, ZoneId: z.id }));

@@ -21,6 +21,14 @@ export interface CreateVolumeOptions extends VolumeSpecInput {
   Encrypted?: boolean;
   KmsKeyId?: string;
   tags?: Tag[];
+  clientToken?: string;
+  /** Launch volumes are born attached (and in-use). */
+  attachment?: { instanceId: string; device: string; deleteOnTermination: boolean };
+  /**
+   * An image's snapshot this cloud holds no bytes for (a public catalogue AMI):
+   * shown as the volume's SnapshotId; the volume starts empty.
+   */
+  imageSnapshotId?: string;
 }
 
 const JOB_CREATED = "ebs:volume-created";
@@ -112,15 +120,27 @@ export class VolumeService {
     const { spec, encrypted, kmsKeyId } = this.resolve(scope, options);
     const volumeId = ec2Id("vol");
     const now = this.cloud.clock.now();
+    const attachment = options.attachment;
     const record: EbsVolume = {
       VolumeId: volumeId,
       Size: spec.size,
-      SnapshotId: options.SnapshotId ?? "",
+      SnapshotId: options.SnapshotId ?? options.imageSnapshotId ?? "",
       AvailabilityZone: zone.ZoneName,
       AvailabilityZoneId: zone.ZoneId,
-      State: "creating",
+      State: attachment ? "in-use" : "creating",
       CreateTime: new Date(now),
-      Attachments: [],
+      Attachments: attachment
+        ? [
+            {
+              VolumeId: volumeId,
+              InstanceId: attachment.instanceId,
+              Device: attachment.device,
+              State: "attached",
+              AttachTime: new Date(now),
+              DeleteOnTermination: attachment.deleteOnTermination,
+            },
+          ]
+        : [],
       VolumeType: spec.type,
       Iops: spec.iops,
       Throughput: spec.throughput,
@@ -128,12 +148,14 @@ export class VolumeService {
       KmsKeyId: kmsKeyId,
       MultiAttachEnabled: spec.multiAttach,
       Tags: options.tags?.length ? options.tags : undefined,
+      _clientToken: options.clientToken,
     };
     this.cloud.documents.transaction(() => {
       this.ec2.volumes(scope).put(volumeId, record);
       this.cloud.scheduler.schedule<VolumeJob>({ kind: JOB_CREATED, due: now + VOLUME_CREATE_MS, key: `${JOB_CREATED}:${volumeId}`, payload: { volumeId }, ...scope });
     });
     this.track(volumeId, this.blocks.createVolume({ volumeId, region: scope.region, sizeGiB: spec.size, snapshotId: options.SnapshotId || undefined }));
+    if (attachment) this.onAttach();
     return record;
   }
 
@@ -219,7 +241,6 @@ export class VolumeService {
         v.State = "in-use";
       });
       this.onAttach();
-      this.setInstanceMapping(scope, request.instanceId, request.device, { VolumeId: request.volumeId, Status: "attaching", AttachTime: new Date(now), DeleteOnTermination: false });
       this.cloud.scheduler.schedule<VolumeJob>({
         kind: JOB_ATTACHED,
         due: now + VOLUME_ATTACH_MS,
@@ -231,35 +252,11 @@ export class VolumeService {
     return attachment;
   }
 
-  /** Attaches at launch: the instance's volumes are attached from the start. */
-  attachAtLaunch(scope: Scope, request: { volumeId: string; instanceId: string; device: string; deleteOnTermination: boolean; at: number }): void {
-    const attachment: VolumeAttachment = {
-      VolumeId: request.volumeId,
-      InstanceId: request.instanceId,
-      Device: request.device,
-      State: "attached",
-      AttachTime: new Date(request.at),
-      DeleteOnTermination: request.deleteOnTermination,
-    };
-    this.ec2.volumes(scope).update(request.volumeId, (v) => {
-      v.Attachments = [attachment];
-      v.State = "in-use";
-    });
-    this.onAttach();
-  }
-
   private finishAttach(job: Scope, payload: VolumeJob): void {
     const scope = { account: job.account, region: job.region };
-    let device: string | undefined;
     this.ec2.volumes(scope).update(payload.volumeId, (v) => {
-      for (const a of v.Attachments ?? []) {
-        if (a.InstanceId === payload.instanceId && a.State === "attaching") {
-          a.State = "attached";
-          device = a.Device;
-        }
-      }
+      for (const a of v.Attachments ?? []) if (a.InstanceId === payload.instanceId && a.State === "attaching") a.State = "attached";
     });
-    if (device) this.updateInstanceMapping(scope, payload.instanceId!, device, (m) => (m.Status = "attached"));
   }
 
   /** DetachVolume's rules; the attachment is "detaching" for VOLUME_DETACH_MS. */
@@ -281,7 +278,6 @@ export class VolumeService {
       this.ec2.volumes(scope).update(request.volumeId, (v) => {
         for (const a of v.Attachments ?? []) if (a.InstanceId === attachment.InstanceId) a.State = "detaching";
       });
-      this.updateInstanceMapping(scope, attachment.InstanceId!, attachment.Device!, (m) => (m.Status = "detaching"));
       this.cloud.scheduler.schedule<VolumeJob>({
         kind: JOB_DETACHED,
         due: now + VOLUME_DETACH_MS,
@@ -299,14 +295,11 @@ export class VolumeService {
 
   /** Removes an attachment at once (termination, end of a detach). */
   detachNow(scope: Scope, volumeId: string, instanceId: string): void {
-    let device: string | undefined;
     this.cloud.documents.transaction(() => {
       this.ec2.volumes(scope).update(volumeId, (v) => {
-        device = v.Attachments?.find((a) => a.InstanceId === instanceId)?.Device;
         v.Attachments = (v.Attachments ?? []).filter((a) => a.InstanceId !== instanceId);
         if (v.Attachments.length === 0 && v.State === "in-use") v.State = "available";
       });
-      if (device) this.removeInstanceMapping(scope, instanceId, device);
       this.cloud.scheduler.cancel(`${JOB_ATTACHED}:${volumeId}:${instanceId}`);
       this.cloud.scheduler.cancel(`${JOB_DETACHED}:${volumeId}:${instanceId}`);
     });
@@ -333,7 +326,6 @@ export class VolumeService {
     this.ec2.volumes(scope).update(volume.VolumeId!, (v) => {
       for (const a of v.Attachments ?? []) if (a.InstanceId === instanceId) a.DeleteOnTermination = value;
     });
-    this.updateInstanceMapping(scope, instanceId, device, (m) => (m.DeleteOnTermination = value));
     return true;
   }
 
@@ -442,50 +434,14 @@ export class VolumeService {
     this.ec2.volumes(scope).update(volumeId, (v) => void (v._autoEnableIO = value));
   }
 
-  // ----------------------------------------------- the instance's mappings
+  // ------------------------------------------------------------ internals
 
   private devicesInUse(scope: Scope, instanceId: string): Set<string> {
     const devices = new Set<string>();
-    const instance = this.ec2.instance(scope, instanceId);
-    for (const mapping of instance?.BlockDeviceMappings ?? []) if (mapping.DeviceName) devices.add(mapping.DeviceName);
     for (const volume of this.attachedTo(scope, instanceId)) {
       for (const a of volume.Attachments ?? []) if (a.InstanceId === instanceId && a.Device) devices.add(a.Device);
     }
     return devices;
   }
 
-  private setInstanceMapping(
-    scope: Scope,
-    instanceId: string,
-    device: string,
-    ebs: { VolumeId: string; Status: "attaching" | "attached" | "detaching" | "detached"; AttachTime: Date; DeleteOnTermination: boolean },
-  ): void {
-    if (!this.ec2.instance(scope, instanceId)) return;
-    this.ec2.updateInstance(scope, instanceId, (instance) => {
-      const mappings = (instance.BlockDeviceMappings ?? []).filter((m) => m.DeviceName !== device);
-      mappings.push({ DeviceName: device, Ebs: ebs });
-      instance.BlockDeviceMappings = mappings;
-    });
-  }
-
-  private updateInstanceMapping(
-    scope: Scope,
-    instanceId: string,
-    device: string,
-    fn: (ebs: NonNullable<NonNullable<EbsVolumeMapping>["Ebs"]>) => void,
-  ): void {
-    if (!this.ec2.instance(scope, instanceId)) return;
-    this.ec2.updateInstance(scope, instanceId, (instance) => {
-      for (const mapping of instance.BlockDeviceMappings ?? []) if (mapping.DeviceName === device && mapping.Ebs) fn(mapping.Ebs);
-    });
-  }
-
-  private removeInstanceMapping(scope: Scope, instanceId: string, device: string): void {
-    if (!this.ec2.instance(scope, instanceId)) return;
-    this.ec2.updateInstance(scope, instanceId, (instance) => {
-      instance.BlockDeviceMappings = (instance.BlockDeviceMappings ?? []).filter((m) => m.DeviceName !== device);
-    });
-  }
 }
-
-type EbsVolumeMapping = NonNullable<import("../ec2/state.js").InstanceRecord["BlockDeviceMappings"]>[number];

@@ -36,11 +36,12 @@ export class VolumeInstanceStorage implements InstanceStorage {
         Encrypted: mapping.Encrypted,
         KmsKeyId: mapping.KmsKeyId,
       });
-      return { mapping, snapshotId, size };
+      return { mapping, snapshotId, imageSnapshotId: known ? undefined : mapping.SnapshotId, size };
     });
     const now = this.cloud.clock.now();
     const out: NonNullable<Instance["BlockDeviceMappings"]> = [];
-    for (const { mapping, snapshotId, size } of planned) {
+    for (const { mapping, snapshotId, imageSnapshotId, size } of planned) {
+      const deleteOnTermination = mapping.DeleteOnTermination ?? true;
       const volume = ebs.volumes.create(scope, {
         AvailabilityZone: request.availabilityZone,
         Size: size,
@@ -51,9 +52,9 @@ export class VolumeInstanceStorage implements InstanceStorage {
         Encrypted: mapping.Encrypted,
         KmsKeyId: mapping.KmsKeyId,
         tags: request.tags,
+        imageSnapshotId,
+        attachment: { instanceId: request.instanceId, device: mapping.DeviceName, deleteOnTermination },
       });
-      const deleteOnTermination = mapping.DeleteOnTermination ?? true;
-      ebs.volumes.attachAtLaunch(scope, { volumeId: volume.VolumeId!, instanceId: request.instanceId, device: mapping.DeviceName, deleteOnTermination, at: now });
       out.push({
         DeviceName: mapping.DeviceName,
         Ebs: { VolumeId: volume.VolumeId, Status: "attached", AttachTime: new Date(now), DeleteOnTermination: deleteOnTermination },

@@ -145,7 +145,9 @@ export class SnapshotsModule {
     if (restorers.length) candidates = candidates.filter((s) => restorers.some((user) => this.ebs.snapshots.restorableBy(s, user)));
     const now = this.cloud.clock.now();
     const shown = candidates.map((s) => ({ ...s, Progress: this.ebs.snapshots.progress(s, now) }));
-    const page = paginate(shown.filter(compileFilters(input.Filters, SNAPSHOT_FILTERS)), input, { min: 5, max: 1000, idsParameter: "snapshotIds" }, (s) => s.SnapshotId!, idsGiven);
+    // Above 1000, EC2 returns 1000 per page rather than refusing.
+    const request = { ...input, MaxResults: input.MaxResults === undefined ? undefined : Math.min(input.MaxResults, 1000) };
+    const page = paginate(shown.filter(compileFilters(input.Filters, SNAPSHOT_FILTERS)), request, { min: 5, max: 1000, idsParameter: "snapshotIds" }, (s) => s.SnapshotId!, idsGiven);
     return { Snapshots: page.items.map((s) => this.show(s)), NextToken: page.nextToken };
   }
 

@@ -136,8 +136,8 @@ export class VolumesModule {
       Encrypted: input.Encrypted,
       KmsKeyId: input.KmsKeyId,
       tags,
+      clientToken: input.ClientToken,
     });
-    if (input.ClientToken) this.ebs.ec2.volumes(scope).update(volume.VolumeId!, (v) => void (v._clientToken = input.ClientToken));
     return present(volume);
   }
 
@@ -164,7 +164,9 @@ export class VolumesModule {
     const scope = scopeOf(ctx);
     const volumes = this.select(scope, input.VolumeIds);
     const predicate = compileFilters(input.Filters, VOLUME_FILTERS);
-    const page = paginate(volumes.filter(predicate), input, { min: 5, max: 500, idsParameter: "volumeIds" }, (v) => v.VolumeId!, !!input.VolumeIds?.length);
+    // Above 500, EC2 returns 500 per page rather than refusing.
+    const request = { ...input, MaxResults: input.MaxResults === undefined ? undefined : Math.min(input.MaxResults, 500) };
+    const page = paginate(volumes.filter(predicate), request, { min: 5, max: 500, idsParameter: "volumeIds" }, (v) => v.VolumeId!, !!input.VolumeIds?.length);
     return { Volumes: page.items.map(present), NextToken: page.nextToken };
   }
 
@@ -202,7 +204,8 @@ export class VolumesModule {
         AttachmentStatuses: (v.Attachments ?? []).map((a) => ({ InstanceId: a.InstanceId, IoPerformance: v.VolumeType === "io1" || v.VolumeType === "io2" ? "normal" : "not-applicable" })),
       };
     });
-    const page = paginate(statuses.filter(compileFilters(input.Filters, STATUS_FILTERS)), input, { min: 5, max: 1000, idsParameter: "volumeIds" }, (s) => s.VolumeId!, !!input.VolumeIds?.length);
+    const request = { ...input, MaxResults: input.MaxResults === undefined ? undefined : Math.min(input.MaxResults, 1000) };
+    const page = paginate(statuses.filter(compileFilters(input.Filters, STATUS_FILTERS)), request, { min: 5, max: 1000, idsParameter: "volumeIds" }, (s) => s.VolumeId!, !!input.VolumeIds?.length);
     return { VolumeStatuses: page.items, NextToken: page.nextToken };
   }
 
