@@ -48,19 +48,30 @@ export class Cloud {
       mkdirSync(options.dataDir, { recursive: true });
       this.lockFile = path.join(options.dataDir, "stratus.pid");
       claimLock(this.lockFile);
-      this.blobsDir = path.join(options.dataDir, "blobs");
-      this.db = new Database(path.join(options.dataDir, "stratus.db"));
-    } else {
-      this.tempDir = mkdtempSync(path.join(os.tmpdir(), "stratus-"));
-      this.blobsDir = path.join(this.tempDir, "blobs");
-      this.db = new Database(undefined);
     }
-    mkdirSync(this.blobsDir, { recursive: true });
-    this.documents = new DocumentStore(this.db);
-    this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
-    this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) });
-    this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
-    for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
+    let db: Database | undefined;
+    try {
+      if (options.dataDir) {
+        this.blobsDir = path.join(options.dataDir, "blobs");
+        db = this.db = new Database(path.join(options.dataDir, "stratus.db"));
+      } else {
+        this.tempDir = mkdtempSync(path.join(os.tmpdir(), "stratus-"));
+        this.blobsDir = path.join(this.tempDir, "blobs");
+        db = this.db = new Database(undefined);
+      }
+      mkdirSync(this.blobsDir, { recursive: true });
+      this.documents = new DocumentStore(this.db);
+      this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
+      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) });
+      this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
+      for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
+    } catch (error) {
+      // A half-built cloud must not keep the data dir locked or the database open.
+      db?.close();
+      if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+      if (this.lockFile) releaseLock(this.lockFile);
+      throw error;
+    }
   }
 
   async start(): Promise<void> {
@@ -101,7 +112,7 @@ export class Cloud {
     if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
     this.db.close();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
-    if (this.lockFile) rmSync(this.lockFile, { force: true });
+    if (this.lockFile) releaseLock(this.lockFile);
   }
 
   /** Persists the virtual clock so that a restart resumes from where it stood. */
@@ -125,7 +136,12 @@ function saveClock(db: Database, now: number): void {
   db.sql.prepare("INSERT INTO clock_state (id, now) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now").run(Math.round(now));
 }
 
+/** Lock files this process holds: one Stratus per data dir, in-process too. */
+const heldLocks = new Set<string>();
+
 function claimLock(file: string): void {
+  const key = path.resolve(file);
+  if (heldLocks.has(key)) throw new Error("the data dir is in use by another Stratus in this process; stop it or use another --data-dir");
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, "utf8").trim());
     if (pid && pid !== process.pid && isAlive(pid)) {
@@ -133,6 +149,12 @@ function claimLock(file: string): void {
     }
   }
   writeFileSync(file, String(process.pid));
+  heldLocks.add(key);
+}
+
+function releaseLock(file: string): void {
+  heldLocks.delete(path.resolve(file));
+  rmSync(file, { force: true });
 }
 
 function isAlive(pid: number): boolean {

@@ -1,5 +1,6 @@
 /** One options object configures a Stratus instance (CLI flags and env vars map onto it). */
 import type { ClockMode } from "./clock/clock.js";
+import type { ServiceDefinition } from "./services/types.js";
 
 export interface Credential {
   accessKeyId: string;
@@ -29,6 +30,8 @@ export interface StratusOptions {
   logLevel?: "silent" | "info" | "debug";
   /** Default region for requests that carry none. */
   defaultRegion?: string;
+  /** The services to serve instead of Stratus's own (tests inject echo services here). */
+  services?: readonly ServiceDefinition[];
 }
 
 export interface ResolvedOptions {

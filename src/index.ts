@@ -13,6 +13,7 @@ import { StratusServer } from "./server/server.js";
 
 export type { StratusOptions, Credential } from "./config.js";
 export { Cloud, VERSION } from "./cloud.js";
+export type { ServiceDefinition, ServiceProvider, CallContext } from "./services/types.js";
 
 export interface StratusClock {
   readonly mode: "system" | "virtual";
@@ -37,7 +38,7 @@ export interface RunningStratus {
 
 export async function startStratus(options: StratusOptions = {}): Promise<RunningStratus> {
   const resolved = resolveOptions(options);
-  const cloud = new Cloud(resolved);
+  const cloud = options.services ? new Cloud(resolved, options.services) : new Cloud(resolved);
   await cloud.start();
   const server = new StratusServer(cloud);
   let address;

@@ -2,7 +2,6 @@
  * The `stratus` command: start the cloud, run the aws CLI against it, and
  * look at or change a running one (status, reset, clock).
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -81,13 +80,20 @@ async function start(flags: Record<string, string | true>): Promise<void> {
   const options = optionsFrom(flags);
   const stratus = await startStratus(options);
   const data = options.storage === "memory" ? "in memory" : path.resolve(options.dataDir ?? ".stratus");
+  const strict = stratus.cloud.options.auth === "strict";
+  const credentials = strict
+    ? "AWS_ACCESS_KEY_ID=<a key Stratus knows> AWS_SECRET_ACCESS_KEY=<its secret>"
+    : "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test";
   process.stdout.write(
     `Stratus ${VERSION} listening on ${stratus.endpoint}\n` +
-      `  state: ${data}; clock: ${stratus.clock.mode}; auth: ${options.auth ?? "off"}\n` +
+      `  state: ${data}; clock: ${stratus.clock.mode}; auth: ${stratus.cloud.options.auth}\n` +
       `Point the aws CLI at it:\n` +
-      `  export AWS_ENDPOINT_URL=${stratus.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1\n` +
+      `  export AWS_ENDPOINT_URL=${stratus.endpoint} ${credentials} AWS_DEFAULT_REGION=us-east-1\n` +
       `  or, with any aws CLI version: stratus aws s3 ls\n`,
   );
+  if (strict && stratus.cloud.identity.knownCount === 0) {
+    process.stderr.write("warning: --auth strict with no credentials: give --credentials-file FILE or STRATUS_ACCESS_KEY_ID/STRATUS_SECRET_ACCESS_KEY\n");
+  }
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -112,7 +118,9 @@ function hasAwsRegion(): boolean {
   return existsSync(env.AWS_CONFIG_FILE ?? path.join(os.homedir(), ".aws", "config"));
 }
 
-function runAws(args: string[], flags: Record<string, string | true>): Promise<number> {
+async function runAws(args: string[], flags: Record<string, string | true>): Promise<number> {
+  // Loaded here, not at start-up: `stratus start` never needs it.
+  const { spawn } = await import("node:child_process");
   const endpoint = endpointFrom(flags);
   const env = { ...process.env };
   if (!hasAwsCredentials()) {

@@ -25,22 +25,30 @@ export class SystemClock implements Clock {
 export class VirtualClock implements Clock {
   readonly mode = "virtual" as const;
   private offset: number;
+  /** While the Scheduler runs a job during a jump, time stands still at the job's due time. */
+  private frozenAt: number | undefined;
 
   constructor(start?: number) {
     this.offset = start === undefined ? 0 : start - Date.now();
   }
 
   now(): number {
-    return Date.now() + this.offset;
+    return this.frozenAt ?? Date.now() + this.offset;
   }
 
   date(): Date {
     return new Date(this.now());
   }
 
-  /** Moves the clock so that now() reads `time`; only the Scheduler calls this. */
+  /** Moves the clock so that now() reads `time`, flowing from there; only the Scheduler calls this. */
   setNow(time: number): void {
+    this.frozenAt = undefined;
     this.offset = time - Date.now();
+  }
+
+  /** Stops the clock at `time` until the next setNow; only the Scheduler calls this. */
+  freeze(time: number): void {
+    this.frozenAt = time;
   }
 
   get offsetMs(): number {

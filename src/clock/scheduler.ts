@@ -138,8 +138,12 @@ export class Scheduler {
         clock.setNow(target);
         return;
       }
-      await this.drain(target, true);
-      if (clock.now() < target) clock.setNow(target);
+      try {
+        await this.drain(target, true);
+      } finally {
+        // Time flows again from the target (or from the last job, had one run late).
+        clock.setNow(Math.max(target, clock.now()));
+      }
     });
   }
 
@@ -158,7 +162,8 @@ export class Scheduler {
     for (;;) {
       const job = this.nextRunnable(until);
       if (!job) return;
-      if (moveClock && this.clock instanceof VirtualClock && this.clock.now() < job.due) this.clock.setNow(job.due);
+      // During a jump each job sees the clock standing at its own due time.
+      if (moveClock && this.clock instanceof VirtualClock) this.clock.freeze(Math.max(job.due, this.clock.now()));
       this.stmts.deleteId.run(job.id);
       try {
         await this.handlers.get(job.kind)!(job);

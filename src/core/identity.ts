@@ -102,7 +102,13 @@ export function readCredentialsFile(file: string): Credential[] {
     if (current.accessKeyId && current.secretAccessKey) out.push(current as Credential);
     current = {};
   };
-  for (const raw of readFileSync(file, "utf8").split(/\r?\n/)) {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read the credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith("#") || line.startsWith(";")) continue;
     if (line.startsWith("[")) {

@@ -78,7 +78,13 @@ export class CborRpcProtocol implements Protocol {
 
   async resolveOperation(request: HttpRequest, model: ServiceModel): Promise<Operation> {
     const match = /\/service\/([^/]+)\/operation\/([^/?]+)$/.exec(request.rawPath);
-    const operation = match ? model.operation(decodeURIComponent(match[2])) : undefined;
+    let name: string | undefined;
+    try {
+      name = match ? decodeURIComponent(match[2]) : undefined;
+    } catch {
+      name = undefined;
+    }
+    const operation = name ? model.operation(name) : undefined;
     if (!operation || request.method !== "POST") throw CommonErrors.unknownOperation(request.rawPath);
     return operation;
   }

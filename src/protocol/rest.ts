@@ -24,6 +24,8 @@ interface Route {
   /** Query keys the URI template requires, with a value when it names one. */
   queryLiterals: Array<[string, string | undefined]>;
   literalCount: number;
+  /** Headers the input requires: they tell apart operations sharing a method and path (PutObject, CopyObject). */
+  requiredHeaders: string[];
 }
 
 export interface RouteMatch {
@@ -55,7 +57,15 @@ function compileRoutes(model: ServiceModel): Route[] {
       const [key, value] = part.split("=");
       if (!IGNORED_QUERY_KEYS.has(key)) queryLiterals.push([key, value]);
     }
-    routes.push({ operation, method: operation.http.method, segments, queryLiterals, literalCount: segments.filter((s) => s.literal).length });
+    const requiredHeaders: string[] = [];
+    if (operation.input) {
+      const input = model.shape(operation.input.shape);
+      for (const name of input.required ?? []) {
+        const ref = input.members?.[name];
+        if (ref?.location === "header") requiredHeaders.push((ref.locationName ?? name).toLowerCase());
+      }
+    }
+    routes.push({ operation, method: operation.http.method, segments, queryLiterals, literalCount: segments.filter((s) => s.literal).length, requiredHeaders });
   }
   routeTables.set(model, routes);
   return routes;
@@ -70,7 +80,13 @@ function safeDecode(text: string): string {
 }
 
 /** Finds the operation whose method, path template and required query keys match best. */
-export function matchRoute(model: ServiceModel, method: string, rawPath: string, query: Array<[string, string]>): RouteMatch | undefined {
+export function matchRoute(
+  model: ServiceModel,
+  method: string,
+  rawPath: string,
+  query: Array<[string, string]>,
+  headers?: Record<string, string | undefined>,
+): RouteMatch | undefined {
   const rawSegments = rawPath.split("/").slice(1);
   if (rawSegments.length > 0 && rawSegments[rawSegments.length - 1] === "") rawSegments.pop();
   let best: { route: Route; labels: Record<string, string>; score: number } | undefined;
@@ -87,7 +103,12 @@ export function matchRoute(model: ServiceModel, method: string, rawPath: string,
       }
     }
     if (!ok) continue;
-    const score = route.queryLiterals.length * 100 + route.literalCount * 10 + route.segments.length;
+    let score = route.queryLiterals.length * 100 + route.literalCount * 10 + route.segments.length;
+    if (headers) {
+      // A route whose required headers are all present beats one that needs none; one missing them loses to any other.
+      const missing = route.requiredHeaders.some((h) => headers[h] === undefined);
+      score += missing ? -100_000 : route.requiredHeaders.length * 1000;
+    }
     if (!best || score > best.score) best = { route, labels, score };
   }
   return best ? { operation: best.route.operation, labels: best.labels } : undefined;
@@ -130,7 +151,7 @@ export abstract class RestProtocol implements Protocol {
 
   /** Hook for services whose routing differs from their model (S3's virtual hosts). */
   protected route(request: HttpRequest, model: ServiceModel): RouteMatch | undefined {
-    return matchRoute(model, request.method === "HEAD" ? "HEAD" : request.method, request.rawPath, request.query);
+    return matchRoute(model, request.method === "HEAD" ? "HEAD" : request.method, request.rawPath, request.query, request.headers);
   }
 
   protected notFound(request: HttpRequest): AwsError {

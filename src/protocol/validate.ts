@@ -18,14 +18,21 @@ export interface Violation {
 
 const patternCache = new Map<string, RegExp | null>();
 
+/**
+ * Model patterns are Java regular expressions. \p{all} (any character) has no
+ * JavaScript spelling; without the "u" flag \p{L} would mean the letters
+ * "p{L}", so a pattern using \p{...} that JavaScript cannot compile is not
+ * checked at all rather than checked wrongly.
+ */
 function compilePattern(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
   if (re === undefined) {
+    const source = translateJavaPattern(pattern);
     try {
-      re = new RegExp(`^(?:${pattern})$`, "su");
+      re = new RegExp(`^(?:${source})$`, "su");
     } catch {
       try {
-        re = new RegExp(`^(?:${pattern})$`, "s");
+        re = /\\p\{/i.test(source) ? null : new RegExp(`^(?:${source})$`, "s");
       } catch {
         re = null;
       }
@@ -33,6 +40,28 @@ function compilePattern(pattern: string): RegExp | null {
     patternCache.set(pattern, re);
   }
   return re;
+}
+
+function translateJavaPattern(pattern: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\") {
+      if (pattern.startsWith("\\p{all}", i)) {
+        out += inClass ? "\\s\\S" : "[\\s\\S]";
+        i += "\\p{all}".length - 1;
+        continue;
+      }
+      out += ch + (pattern[i + 1] ?? "");
+      i++;
+      continue;
+    }
+    if (ch === "[" && !inClass) inClass = true;
+    else if (ch === "]" && inClass) inClass = false;
+    out += ch;
+  }
+  return out;
 }
 
 function lowerFirst(name: string): string {

@@ -6,10 +6,11 @@ export type TimestampFormat = "iso8601" | "rfc822" | "unixTimestamp";
 /** Parses any timestamp form a client sends: ISO 8601, epoch seconds, or an HTTP date. */
 export function parseTimestamp(value: string | number | Date): Date | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
-  if (typeof value === "number") return Number.isFinite(value) ? new Date(value * 1000) : undefined;
+  // Epoch seconds with a fraction: round to the millisecond (1735787045.678 * 1000 is not exact).
+  if (typeof value === "number") return Number.isFinite(value) ? new Date(Math.round(value * 1000)) : undefined;
   const text = value.trim();
   if (text === "") return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return new Date(Number(text) * 1000);
+  if (/^-?\d+(\.\d+)?$/.test(text)) return new Date(Math.round(Number(text) * 1000));
   let candidate = text;
   // An ISO date-time without a zone means UTC on AWS, not local time.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) candidate = text + "Z";

@@ -1,7 +1,7 @@
 /** Adapts node:http's IncomingMessage to the protocol layer's HttpRequest. */
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createRequire } from "node:module";
 import { AwsError, CommonErrors } from "../core/errors.js";
 import type { HttpRequest } from "../protocol/http.js";
 
@@ -29,7 +29,8 @@ export class NodeHttpRequest implements HttpRequest {
   private decoded(): Readable {
     const encoding = (this.headers["content-encoding"] ?? "").toLowerCase();
     if (encoding.split(",").map((e) => e.trim()).includes("gzip")) {
-      const gunzip = createGunzip();
+      // zlib is loaded on the first compressed request, not at start-up.
+      const gunzip = (createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).createGunzip();
       this.incoming.on("error", (e) => gunzip.destroy(e));
       return this.incoming.pipe(gunzip);
     }

@@ -22,7 +22,7 @@ export function routeRequest(
 ): Route {
   const cbor = CBOR_PATH.exec(request.rawPath);
   if (cbor && (request.headers["smithy-protocol"] ?? "").toLowerCase() === "rpc-v2-cbor") {
-    const name = decodeURIComponent(cbor[1]);
+    const name = safeDecode(cbor[1]);
     return { definition: definitions.find((d) => d.targetPrefixes?.includes(name)), wanted: name };
   }
   const target = request.headers["x-amz-target"];
@@ -38,4 +38,12 @@ export function routeRequest(
     return { definition: definitions.find((d) => d.name === "sts"), wanted: "sts" };
   }
   return { definition: definitions.find((d) => d.name === "s3"), wanted: "s3" };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

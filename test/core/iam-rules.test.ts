@@ -510,6 +510,14 @@ describe("IAM rules (SDK v3)", () => {
       const root = await iam.send(new I.GetUserCommand({}));
       assert.equal(root.User!.Arn, "arn:aws:iam::000000000000:root");
 
+      const lastUsed = await iam.send(new I.GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId! }));
+      assert.equal(lastUsed.UserName, "carol");
+      assert.equal(lastUsed.AccessKeyLastUsed!.ServiceName, "N/A");
+      const summary = (await iam.send(new I.GetAccountSummaryCommand({}))).SummaryMap!;
+      assert.equal(summary.Users, (await iam.send(new I.ListUsersCommand({}))).Users!.length);
+      assert.equal(summary.RolesQuota, 1000);
+      assert.deepEqual((await iam.send(new I.ListAccountAliasesCommand({}))).AccountAliases, []);
+
       await iam.send(new I.DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key.AccessKeyId! }));
       const after = await new STSClient(asCarol).send(new GetCallerIdentityCommand({}));
       assert.equal(after.Arn, "arn:aws:iam::000000000000:root", "a deleted key is no longer the user's (auth off accepts any key)");

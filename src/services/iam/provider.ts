@@ -8,6 +8,7 @@ import type { Cloud } from "../../cloud.js";
 import type { IamOperations } from "../../generated/iam.js";
 import { composeOperations } from "../compose.js";
 import type { ServiceProvider } from "../types.js";
+import { AccountOperations } from "./account.js";
 import { AttachmentOperations } from "./attachments.js";
 import { InlinePolicyOperations } from "./inline-policies.js";
 import { InstanceProfileOperations } from "./instance-profiles.js";
@@ -28,6 +29,7 @@ export class IamProvider implements ServiceProvider {
       new AttachmentOperations(this.store),
       new InstanceProfileOperations(cloud, this.store),
       new UserOperations(cloud, this.store),
+      new AccountOperations(this.store),
     ] satisfies Array<Partial<IamOperations>>;
     composeOperations(this, modules);
   }
