@@ -14,8 +14,8 @@ import {
   UntagResourceCommand,
   UpdateLifecyclePolicyCommand,
 } from "@aws-sdk/client-dlm";
-import { CreateVolumeCommand, DescribeSnapshotsCommand, EC2Client, type Snapshot } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
@@ -235,6 +235,80 @@ describe("DLM", () => {
     assert.equal(minute(copy.StartTime!), "2025-05-03T06:00");
     assert.match(copy.Description!, /^\[Copied snap-[0-9a-f]+ from us-east-1\]/);
     assert.ok(copy.Tags!.some((t) => t.Key === "Name" && t.Value === "dr-volume"));
+    await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
+  });
+
+  it("snapshots every volume of tagged instances (INSTANCE policies) with variable tags, retaining whole sets", async () => {
+    await stratus.clock.set("2025-06-01T00:00:00Z");
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "architecture", Values: ["x86_64"] }] }));
+    const { Instances } = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images![0].ImageId,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+        BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 2, VolumeType: "gp3" } }],
+        TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "Backup", Value: "instance" }, { Key: "Owner", Value: "alice" }] }],
+      }),
+    );
+    const instanceId = Instances![0].InstanceId!;
+    await stratus.clock.advance("1m");
+    const { PolicyId } = await dlm.send(
+      new CreateLifecyclePolicyCommand(
+        policy({
+          PolicyDetails: {
+            ResourceTypes: ["INSTANCE"],
+            TargetTags: [{ Key: "Backup", Value: "instance" }],
+            Parameters: { ExcludeBootVolume: true },
+            Schedules: [
+              {
+                Name: "instances",
+                CopyTags: true,
+                CreateRule: { Interval: 12, IntervalUnit: "HOURS", Times: ["00:30"] },
+                RetainRule: { Count: 2 },
+                VariableTags: [{ Key: "instance-id", Value: "$(instance-id)" }],
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    await stratus.clock.set("2025-06-03T00:00:00Z");
+    const { Snapshots } = await ec2.send(new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:aws:dlm:lifecycle-policy-id", Values: [PolicyId!] }] }));
+    // Four runs (00:30 and 12:30 on two days), the boot volume excluded, the newest two kept.
+    assert.deepEqual(Snapshots!.map((s) => minute(s.StartTime!)).sort(), ["2025-06-02T00:30", "2025-06-02T12:30"]);
+    for (const snapshot of Snapshots!) {
+      const tags = Object.fromEntries(snapshot.Tags!.map((t) => [t.Key, t.Value]));
+      assert.equal(tags["instance-id"], instanceId);
+      assert.equal(tags.Owner, "alice", "CopyTags copies the instance's tags");
+      assert.equal(snapshot.VolumeSize, 2);
+    }
+    await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
+  });
+
+  it("goes to ERROR when its execution role is gone, and recovers when it is back", async () => {
+    await stratus.clock.set("2025-07-01T00:00:00Z");
+    const iam = new IAMClient(sdkConfig(stratus));
+    await iam.send(new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: TRUST }));
+    const volumeId = await volume({ Backup: "role" });
+    const { PolicyId } = await dlm.send(
+      new CreateLifecyclePolicyCommand(
+        policy({
+          ExecutionRoleArn: "arn:aws:iam::000000000000:role/short-lived",
+          PolicyDetails: { ResourceTypes: ["VOLUME"], TargetTags: [{ Key: "Backup", Value: "role" }], Schedules: [{ Name: "r", CreateRule: { Interval: 24, IntervalUnit: "HOURS", Times: ["06:00"] }, RetainRule: { Count: 5 } }] },
+        }),
+      ),
+    );
+    await iam.send(new DeleteRoleCommand({ RoleName: "short-lived" }));
+    await stratus.clock.set("2025-07-02T00:00:00Z");
+    const broken = await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }));
+    assert.equal(broken.Policy!.State, "ERROR");
+    assert.match(broken.Policy!.StatusMessage!, /short-lived/);
+    assert.equal((await snapshotsOf(volumeId)).length, 0);
+    await iam.send(new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: TRUST }));
+    await stratus.clock.set("2025-07-03T00:00:00Z");
+    assert.equal((await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }))).Policy!.State, "ENABLED");
+    assert.equal((await snapshotsOf(volumeId)).length, 1);
     await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
   });
 });
