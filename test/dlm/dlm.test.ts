@@ -14,7 +14,7 @@ import {
   UntagResourceCommand,
   UpdateLifecyclePolicyCommand,
 } from "@aws-sdk/client-dlm";
-import { CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { CreateSnapshotCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
@@ -309,6 +309,48 @@ describe("DLM", () => {
     await stratus.clock.set("2025-07-03T00:00:00Z");
     assert.equal((await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }))).Policy!.State, "ENABLED");
     assert.equal((await snapshotsOf(volumeId)).length, 1);
+    await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
+  });
+
+  it("runs a default policy: every volume without a recent backup, except the excluded ones", async () => {
+    await stratus.clock.set("2025-08-01T00:00:00Z");
+    const plain = await volume({ Purpose: "default-policy" });
+    const excluded = await volume({ Purpose: "default-policy", NoBackup: "true" });
+    const recent = await volume({ Purpose: "default-policy" });
+    const { PolicyId } = await dlm.send(
+      new CreateLifecyclePolicyCommand({
+        ExecutionRoleArn: ROLE_ARN,
+        Description: "default volume policy",
+        State: "ENABLED",
+        DefaultPolicy: "VOLUME",
+        CreateInterval: 2,
+        RetainInterval: 3,
+        Exclusions: { ExcludeTags: [{ Key: "NoBackup", Value: "true" }] },
+      }),
+    );
+    await assert.rejects(
+      dlm.send(new CreateLifecyclePolicyCommand({ ExecutionRoleArn: ROLE_ARN, Description: "second", State: "ENABLED", DefaultPolicy: "VOLUME" })),
+      (e: any) => e.name === "LimitExceededException",
+    );
+    const dlmSnapshots = async (volumeId: string) => (await snapshotsOf(volumeId)).filter((s) => s.Tags?.some((t) => t.Key === "aws:dlm:lifecycle-policy-id"));
+    // Runs every 2 days from the first whole hour after creation: the 1st, 3rd, 5th, 7th at 01:00.
+    // A snapshot taken by other means before the run of the 3rd counts as a recent backup.
+    await stratus.clock.set("2025-08-02T23:00:00Z");
+    await ec2.send(new CreateSnapshotCommand({ VolumeId: recent }));
+    await stratus.clock.set("2025-08-03T02:00:00Z");
+    assert.deepEqual((await dlmSnapshots(plain)).map((s) => minute(s.StartTime!)), ["2025-08-01T01:00", "2025-08-03T01:00"]);
+    assert.deepEqual((await dlmSnapshots(recent)).map((s) => minute(s.StartTime!)), ["2025-08-01T01:00"], "the run of the 3rd skipped the recently backed-up volume");
+    await stratus.clock.set("2025-08-09T00:00:00Z");
+    const got = await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }));
+    assert.equal(got.Policy!.DefaultPolicy, true);
+    assert.equal(got.Policy!.PolicyDetails!.CreateInterval, 2);
+    // Each kept 3 days: on the 9th only the 7th's remains (the 5th's expired on the 8th).
+    assert.deepEqual((await dlmSnapshots(plain)).map((s) => minute(s.StartTime!)), ["2025-08-07T01:00"]);
+    assert.deepEqual(await dlmSnapshots(excluded), []);
+    assert.deepEqual((await dlmSnapshots(recent)).map((s) => minute(s.StartTime!)), ["2025-08-07T01:00"]);
+    const list = await dlm.send(new GetLifecyclePoliciesCommand({ DefaultPolicyType: "VOLUME" }));
+    assert.deepEqual(list.Policies!.map((p) => p.PolicyId), [PolicyId]);
+    assert.equal(list.Policies![0].DefaultPolicy, true);
     await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));
   });
 });

@@ -183,7 +183,8 @@ export class DlmRunner {
     const targets = ebs.ec2
       .volumes(scope)
       .values()
-      .filter((v) => (v.State === "available" || v.State === "in-use") && this.matchesTargets(policy, v.Tags) && !this.excludedVolume(policy, v));
+      .filter((v) => (v.State === "available" || v.State === "in-use") && this.matchesTargets(policy, v.Tags) && !this.excludedVolume(policy, v))
+      .filter((v) => !policy._default || !this.recentlyBackedUp(scope, v.VolumeId!, now - policy._default.createIntervalDays * 86_400_000));
     for (const volume of targets) {
       const tags = this.snapshotTags(policy, schedule, volume.Tags, { timestamp: new Date(now).toISOString() });
       const snapshot = ebs.snapshots.fromVolume(scope, {
@@ -194,6 +195,14 @@ export class DlmRunner {
       this.mark(scope, policy, schedule, snapshot.SnapshotId!, volume.VolumeId!, now);
       await this.retain(scope, policy, schedule, volume.VolumeId!);
     }
+  }
+
+  /** Default policies back up only volumes with no snapshot (by any means) since `since`. */
+  private recentlyBackedUp(scope: Scope, volumeId: string, since: number): boolean {
+    return this.ebs.ec2
+      .snapshots(scope)
+      .values()
+      .some((s) => s.VolumeId === volumeId && s.State !== "error" && new Date(s.StartTime!).getTime() > since);
   }
 
   private excludedVolume(policy: PolicyRecord, volume: EbsVolume): boolean {
