@@ -10,6 +10,7 @@
  */
 import type { Cloud } from "../../cloud.js";
 import type { Ec2Operations } from "../../generated/ec2.js";
+import { operationNames } from "../compose.js";
 import type { CallContext, ServiceProvider } from "../types.js";
 import { Ec2Errors } from "./errors.js";
 import { Ec2State } from "./state.js";
@@ -101,15 +102,4 @@ export class Ec2Provider implements ServiceProvider {
   async onStop(): Promise<void> {
     for (const module of this.modules) await module.onStop?.();
   }
-}
-
-/** PascalCase methods of an object and its prototype chain: its operations. */
-export function operationNames(target: object): string[] {
-  const names = new Set<string>();
-  for (let proto = target; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      if (/^[A-Z]/.test(name) && typeof (target as Record<string, unknown>)[name] === "function") names.add(name);
-    }
-  }
-  return [...names];
 }

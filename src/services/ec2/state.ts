@@ -36,6 +36,8 @@ export type InstanceRecord = Instance & {
   _disableApiTermination?: boolean;
   _disableApiStop?: boolean;
   _shutdownBehavior?: "stop" | "terminate";
+  /** Internal: bumped at each state change, so a transition scheduled for an earlier one is ignored. */
+  _seq?: number;
   /** Internal: the network interface's id, attachment and MAC. */
   _eni: { id: string; attachmentId: string; mac: string };
 };

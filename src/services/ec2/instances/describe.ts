@@ -40,8 +40,8 @@ import { attachmentsByInstance, instanceView, publicIpOf } from "./records.js";
 
 type R = InstanceRecord;
 
-function instanceFields(scope: Scope, mappings: Map<string, NonNullable<Instance["BlockDeviceMappings"]>>): Record<string, FilterField<R>> {
-  const bdm = (r: R) => mappings.get(r.InstanceId!) ?? [];
+function instanceFields(scope: Scope, mappings: () => Map<string, NonNullable<Instance["BlockDeviceMappings"]>>): Record<string, FilterField<R>> {
+  const bdm = (r: R) => mappings().get(r.InstanceId!) ?? [];
   return {
     affinity: (r) => r.Placement?.Affinity,
     architecture: (r) => r.Architecture,
@@ -146,9 +146,12 @@ export class InstanceQueriesModule {
     const now = this.cloud.clock.now();
     const idsGiven = Boolean(input.InstanceIds?.length);
     const records = idsGiven ? this.instances.require(scope, input.InstanceIds!) : this.state.instances(scope).values().filter((r) => isVisible(r, now));
-    const mappings = attachmentsByInstance(this.state.volumes(scope).values());
-    const predicate = compileFilters<R>(input.Filters, { fields: instanceFields(scope, mappings), tags: (r) => r.Tags });
+    // Block device mappings come from the volumes: all of them only when a filter asks.
+    let all: Map<string, NonNullable<Instance["BlockDeviceMappings"]>> | undefined;
+    const allMappings = () => (all ??= attachmentsByInstance(this.state.volumes(scope).values()));
+    const predicate = compileFilters<R>(input.Filters, { fields: instanceFields(scope, allMappings), tags: (r) => r.Tags });
     const page = paginate(records.filter(predicate), input, { min: 5, max: 1000, idsParameter: "instancesSet" }, sortKey, idsGiven);
+    const mappings = all ?? attachmentsByInstance(this.state.volumes(scope).values(), new Set(page.items.map((r) => r.InstanceId!)));
     const reservations = new Map<string, Reservation>();
     for (const record of page.items) {
       let reservation = reservations.get(record._reservationId);

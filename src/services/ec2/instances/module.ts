@@ -59,6 +59,8 @@ export interface InstanceDeps {
 /** Extra facts of a launch that doesn't come from RunInstances (spot requests and fleets). */
 export interface LaunchExtras {
   spotInstanceRequestId?: string;
+  /** One spot request per instance launched (RunInstances with spot market options). */
+  spotInstanceRequestIds?: string[];
   lifecycle?: "spot";
   requesterId?: string;
 }
@@ -100,8 +102,10 @@ export class InstancesModule implements InstanceLookup {
   }
 
   onStart(): void {
-    this.cloud.scheduler.on(JOB_TRANSITION, (job: Job<{ instanceId: string; to: Target }>) => {
-      this.complete({ account: job.account, region: job.region }, job.payload.instanceId, job.payload.to);
+    this.cloud.scheduler.on(JOB_TRANSITION, (job: Job<{ to: Target; items: Array<{ id: string; seq: number }> }>) => {
+      const scope = { account: job.account, region: job.region };
+      for (const item of job.payload.items) this.complete(scope, item.id, job.payload.to, item.seq);
+      this.flushTransitions();
     });
   }
 
@@ -195,7 +199,11 @@ export class InstancesModule implements InstanceLookup {
   /** Validates and launches: RunInstances, spot requests and fleets all come through here. */
   launch(scope: Scope, input: RunInstancesRequest, extras: LaunchExtras): Reservation {
     const plan = this.validateLaunch(scope, input);
-    const records = this.cloud.documents.transaction(() => this.createInstances(scope, plan, extras));
+    const records = this.cloud.documents.transaction(() => {
+      const created = this.createInstances(scope, plan, extras);
+      this.flushTransitions();
+      return created;
+    });
     this.onActivity?.(scope);
     return this.reservationView(scope, records);
   }
@@ -278,7 +286,7 @@ export class InstancesModule implements InstanceLookup {
         PrivateDnsNameOptions: { HostnameType: "ip-name", EnableResourceNameDnsARecord: false, EnableResourceNameDnsAAAARecord: false },
         MaintenanceOptions: { AutoRecovery: "default" },
         InstanceLifecycle: extras.lifecycle,
-        SpotInstanceRequestId: extras.spotInstanceRequestId,
+        SpotInstanceRequestId: extras.spotInstanceRequestIds?.[index] ?? extras.spotInstanceRequestId,
         _userData: plan.userData,
         _reservationId: reservationId,
         _requesterId: extras.requesterId,
@@ -320,6 +328,7 @@ export class InstancesModule implements InstanceLookup {
       }
     }
     const changes = records.map((record) => this.transition(scope, record, (r) => (r.State!.Name === "stopped" ? this.beginStart(scope, r) : undefined)));
+    this.flushTransitions();
     this.onActivity?.(scope);
     return { StartingInstances: changes };
   }
@@ -344,6 +353,7 @@ export class InstancesModule implements InstanceLookup {
     const changes = records.map((record) =>
       this.transition(scope, record, (r) => (r.State!.Name === "running" || r.State!.Name === "pending" ? this.beginStop(scope, r, input.Force ?? false, "user") : undefined)),
     );
+    this.flushTransitions();
     return { StoppingInstances: changes };
   }
 
@@ -371,11 +381,18 @@ export class InstancesModule implements InstanceLookup {
 
   /** Terminates an instance (users, spot interruptions, fleets); returns the state change. */
   terminate(scope: Scope, record: InstanceRecord, reason: "user" | "system"): InstanceStateChange {
-    return this.transition(scope, record, (r) => {
-      const name = r.State!.Name!;
-      if (name === "terminated" || name === "shutting-down") return undefined;
-      return this.beginTerminate(scope, r, reason);
-    }, reason);
+    const change = this.transition(
+      scope,
+      record,
+      (r) => {
+        const name = r.State!.Name!;
+        if (name === "terminated" || name === "shutting-down") return undefined;
+        return this.beginTerminate(scope, r, reason);
+      },
+      reason,
+    );
+    this.flushTransitions();
+    return change;
   }
 
   /** Applies `begin` (which returns the state entered, or undefined for no change) and reports the change. */
@@ -395,6 +412,7 @@ export class InstancesModule implements InstanceLookup {
   private beginStart(scope: Scope, record: InstanceRecord): InstanceStateName {
     const now = this.cloud.clock.now();
     const updated = this.instances(scope).update(record.InstanceId!, (r) => {
+      r._seq = (r._seq ?? 0) + 1;
       r.State = stateOf("pending");
       r.StateTransitionReason = "";
       delete r.StateReason;
@@ -410,6 +428,7 @@ export class InstancesModule implements InstanceLookup {
     const now = this.cloud.clock.now();
     const updated = this.instances(scope).update(record.InstanceId!, (r) => {
       this.endRun(r, now);
+      r._seq = (r._seq ?? 0) + 1;
       r.State = stateOf("stopping");
       r.StateTransitionReason = reason === "user" ? `User initiated (${gmt(now)})` : `Service initiated (${gmt(now)})`;
       r.StateReason =
@@ -426,6 +445,7 @@ export class InstancesModule implements InstanceLookup {
     const now = this.cloud.clock.now();
     const updated = this.instances(scope).update(record.InstanceId!, (r) => {
       this.endRun(r, now);
+      r._seq = (r._seq ?? 0) + 1;
       r.State = stateOf("shutting-down");
       r.StateTransitionReason = reason === "user" ? `User initiated (${gmt(now)})` : `Service initiated (${gmt(now)})`;
       r.StateReason =
@@ -433,7 +453,10 @@ export class InstancesModule implements InstanceLookup {
           ? { Code: "Client.UserInitiatedShutdown", Message: "Client.UserInitiatedShutdown: User initiated shutdown" }
           : { Code: "Server.SpotInstanceTermination", Message: "Server.SpotInstanceTermination: Spot instance termination" };
       delete r._publicIp;
+      delete r._eip;
     })!;
+    // The Elastic IP comes off as the instance shuts down, so it can be released right away.
+    this.deps.addresses.instanceTerminated(scope, record.InstanceId!);
     this.scheduleTransition(scope, updated, "terminated", this.driver.terminate(this.driverView(scope, updated)).durationMs);
     return "shutting-down";
   }
@@ -443,21 +466,35 @@ export class InstancesModule implements InstanceLookup {
     delete record._runningSince;
   }
 
+  /** Transitions due together share one job (a launch of 500 instances is one job, not 500). */
+  private readonly pendingTransitions = new Map<string, { scope: Scope; to: Target; due: number; items: Array<{ id: string; seq: number }> }>();
+
   private scheduleTransition(scope: Scope, record: InstanceRecord, to: Target, inMs: number): void {
-    this.cloud.scheduler.schedule({
-      kind: JOB_TRANSITION,
-      due: this.cloud.clock.now() + inMs,
-      key: `ec2/instance/${scope.account}/${scope.region}/${record.InstanceId}`,
-      account: scope.account,
-      region: scope.region,
-      payload: { instanceId: record.InstanceId, to },
-    });
+    const due = this.cloud.clock.now() + inMs;
+    const key = `${scope.account}\u0000${scope.region}\u0000${to}\u0000${due}`;
+    let batch = this.pendingTransitions.get(key);
+    if (!batch) this.pendingTransitions.set(key, (batch = { scope, to, due, items: [] }));
+    batch.items.push({ id: record.InstanceId!, seq: record._seq ?? 0 });
+  }
+
+  /** Persists the transitions gathered by the current operation as scheduler jobs. */
+  private flushTransitions(): void {
+    for (const batch of this.pendingTransitions.values()) {
+      this.cloud.scheduler.schedule({
+        kind: JOB_TRANSITION,
+        due: batch.due,
+        account: batch.scope.account,
+        region: batch.scope.region,
+        payload: { to: batch.to, items: batch.items },
+      });
+    }
+    this.pendingTransitions.clear();
   }
 
   /** A scheduled transition completes. */
-  private complete(scope: Scope, instanceId: string, to: Target): void {
+  private complete(scope: Scope, instanceId: string, to: Target, seq: number): void {
     const record = this.instances(scope).get(instanceId);
-    if (!record) return;
+    if (!record || (record._seq ?? 0) !== seq) return;
     const now = this.cloud.clock.now();
     const name = record.State!.Name!;
     if (to === "gone") {
@@ -480,10 +517,8 @@ export class InstancesModule implements InstanceLookup {
         this.instances(scope).update(instanceId, (r) => {
           r.State = stateOf("terminated");
           r._hideAfter = now + TERMINATED_VISIBLE_MS;
-          delete r._eip;
         });
         this.state.storage.instanceTerminated(scope, instanceId);
-        this.deps.addresses.instanceTerminated(scope, instanceId);
       });
       this.scheduleTransition(scope, record, "gone", TERMINATED_VISIBLE_MS);
     } else return;

@@ -22,12 +22,16 @@ export function publicIpOf(record: InstanceRecord): string | undefined {
   return record._eip?.publicIp ?? record._publicIp;
 }
 
-/** Block device mappings of every instance of a scope, from the volumes attached to them. */
-export function attachmentsByInstance(volumes: readonly VolumeRecord[]): Map<string, InstanceBlockDeviceMapping[]> {
+/**
+ * Block device mappings of the instances of a scope (of those in `only`, when
+ * given), from the volumes attached to them.
+ */
+export function attachmentsByInstance(volumes: readonly VolumeRecord[], only?: ReadonlySet<string>): Map<string, InstanceBlockDeviceMapping[]> {
   const out = new Map<string, InstanceBlockDeviceMapping[]>();
   for (const volume of volumes) {
     for (const attachment of volume.Attachments ?? []) {
       if (!attachment.InstanceId || attachment.State === "detached") continue;
+      if (only && !only.has(attachment.InstanceId)) continue;
       let list = out.get(attachment.InstanceId);
       if (!list) out.set(attachment.InstanceId, (list = []));
       list.push({

@@ -352,7 +352,8 @@ export class SpotModule {
           `Your Spot request price of ${trimPrice(record._maxPrice)} is lower than the minimum required Spot request fulfillment price of ${trimPrice(best.price)}.`,
         ]);
       });
-      this.scheduleEvaluation(scope, id, this.nextPriceChange(scope, record._launch));
+      const expiry = record.ValidUntil?.getTime() ?? Infinity;
+      this.scheduleEvaluation(scope, id, Math.min(this.nextPriceChange(scope, record._launch), expiry));
       return;
     }
     const launch: RunInstancesRequest = { ...record._launch };
@@ -442,9 +443,8 @@ export class SpotModule {
     const requestTags = tagsBySpecification(input.TagSpecifications, ["instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu"]).get("spot-instances-request") ?? [];
     if (!launch.SubnetId && !launch.NetworkInterfaces?.length) launch.Placement = { ...launch.Placement, AvailabilityZone: best.zone };
     const ids: string[] = [];
-    const count = input.MaxCount;
-    const reservation = this.cloud.documents.transaction(() => {
-      for (let i = 0; i < count; i++) {
+    this.cloud.documents.transaction(() => {
+      for (let i = 0; i < input.MaxCount; i++) {
         ids.push(
           this.newRequest(scope, {
             launch: { ...launch, MinCount: 1, MaxCount: 1, TagSpecifications: undefined },
@@ -456,15 +456,17 @@ export class SpotModule {
           }).SpotInstanceRequestId!,
         );
       }
-      const launched = this.instances.launch(scope, launch, { lifecycle: "spot" });
-      launched.Instances!.forEach((instance, i) => {
-        this.instances.instances(scope).update(instance.InstanceId!, (r) => void (r.SpotInstanceRequestId = ids[i]));
-        instance.SpotInstanceRequestId = ids[i];
-        this.markFulfilled(scope, ids[i], this.instances.instances(scope).get(instance.InstanceId!)!);
-      });
-      for (const extra of ids.slice(launched.Instances!.length)) this.requests(scope).delete(extra);
-      return launched;
     });
+    let reservation: Reservation;
+    try {
+      reservation = this.instances.launch(scope, launch, { lifecycle: "spot", spotInstanceRequestIds: ids });
+    } catch (error) {
+      for (const id of ids) this.requests(scope).delete(id);
+      throw error;
+    }
+    const launched = reservation.Instances!;
+    launched.forEach((instance, i) => this.markFulfilled(scope, ids[i], this.instances.instances(scope).get(instance.InstanceId!)!));
+    for (const extra of ids.slice(launched.length)) this.requests(scope).delete(extra);
     return reservation;
   }
 }

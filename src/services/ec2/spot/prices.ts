@@ -81,7 +81,7 @@ export interface SeriesKey {
 
 /** When the series' epochs start (its offset within 6 hours). */
 function offset(series: SeriesKey): number {
-  return Math.floor(unit(`offset/${series.type}/${series.zone}`) * EPOCH_MS);
+  return Math.floor(unit(`offset/${series.type}/${series.zone}`) * (EPOCH_MS / 1000)) * 1000;
 }
 
 /** The start of the epoch containing `time`. */
