@@ -36,13 +36,7 @@ export class Ec2Link {
   }
 
   instance(scope: Scope, instanceId: string): InstanceRecord | undefined {
-    const state = this.ec2;
-    try {
-      return state.instanceLookup.find(scope, instanceId);
-    } catch {
-      // No InstanceLookup registered (EC2's instance module absent): read the shared collection.
-      return state.instances(scope).get(instanceId);
-    }
+    return this.ec2.instanceLookup.find(scope, instanceId);
   }
 
   instances(scope: Scope): InstanceRecord[] {
@@ -59,10 +53,6 @@ export class Ec2Link {
   }
 
   imagesUsingSnapshot(scope: Scope, snapshotId: string): string[] {
-    try {
-      return this.ec2.imageLookup.imagesUsingSnapshot(scope, snapshotId);
-    } catch {
-      return [];
-    }
+    return this.ec2.imageLookup.imagesUsingSnapshot(scope, snapshotId);
   }
 }
