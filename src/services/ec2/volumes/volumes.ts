@@ -59,8 +59,6 @@ export const VOLUME_FILTERS: FilterSpec<EbsVolume> = {
     status: (v) => v.State,
     "volume-id": (v) => v.VolumeId,
     "volume-type": (v) => v.VolumeType,
-    iops: (v) => v.Iops,
-    throughput: (v) => v.Throughput,
   },
   tags: (v) => v.Tags,
 };
