@@ -19,6 +19,8 @@ const JOB = "ebs:metrics";
 const OP_LATENCY_S = 0.0005;
 
 export class EbsMetrics {
+  private readonly stmts;
+
   constructor(
     private readonly cloud: Cloud,
     private readonly blocks: BlockStore,
@@ -29,6 +31,13 @@ export class EbsMetrics {
          volume_id TEXT PRIMARY KEY, read_bytes INTEGER NOT NULL, write_bytes INTEGER NOT NULL,
          read_ops INTEGER NOT NULL, write_ops INTEGER NOT NULL)`,
     ]);
+    this.stmts = {
+      mark: cloud.db.sql.prepare("SELECT * FROM ebs_metric_marks WHERE volume_id = ?"),
+      save: cloud.db.sql.prepare(
+        "INSERT INTO ebs_metric_marks (volume_id, read_bytes, write_bytes, read_ops, write_ops) VALUES (?, ?, ?, ?, ?) " +
+          "ON CONFLICT (volume_id) DO UPDATE SET read_bytes = excluded.read_bytes, write_bytes = excluded.write_bytes, read_ops = excluded.read_ops, write_ops = excluded.write_ops",
+      ),
+    };
   }
 
   onStart(): void {
@@ -54,12 +63,7 @@ export class EbsMetrics {
     const now = this.cloud.clock.now();
     const attached = this.attachedVolumes();
     const byScope = new Map<string, { scope: Scope; data: BuiltInDatum[] }>();
-    const sql = this.cloud.db.sql;
-    const mark = sql.prepare("SELECT * FROM ebs_metric_marks WHERE volume_id = ?");
-    const save = sql.prepare(
-      "INSERT INTO ebs_metric_marks (volume_id, read_bytes, write_bytes, read_ops, write_ops) VALUES (?, ?, ?, ?, ?) " +
-        "ON CONFLICT (volume_id) DO UPDATE SET read_bytes = excluded.read_bytes, write_bytes = excluded.write_bytes, read_ops = excluded.read_ops, write_ops = excluded.write_ops",
-    );
+    const { mark, save } = this.stmts;
     this.cloud.db.transaction(() => {
       for (const { scope, volume } of attached) {
         const io = this.blocks.io(volume.VolumeId!);

@@ -62,9 +62,7 @@ export class SnapshotService {
   /** CreateSnapshot: captures the volume's bytes now (only blocks changed since its last snapshot are stored). */
   fromVolume(scope: Scope, request: { volumeId: string; description?: string; tags?: Tag[] }): EbsSnapshot {
     const volume = this.volumes.get(scope, request.volumeId);
-    if (volume.State !== "available" && volume.State !== "in-use") {
-      throw VolumeErrors.invalidParameterValue(`The volume '${request.volumeId}' is not in a valid state for a snapshot ('${volume.State}').`);
-    }
+    if (volume.State !== "available" && volume.State !== "in-use") throw VolumeErrors.notAvailable(request.volumeId, volume.State ?? "creating");
     const now = this.cloud.clock.now();
     const snapshotId = ec2Id("snap");
     const record: EbsSnapshot = {
