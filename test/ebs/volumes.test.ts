@@ -8,7 +8,13 @@ import {
   DescribeVolumesModificationsCommand,
   DescribeVolumeStatusCommand,
   EC2Client,
+  DisableEbsEncryptionByDefaultCommand,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
   ModifyVolumeCommand,
+  ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
 import type { RunningStratus } from "../../src/index.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
@@ -86,6 +92,23 @@ describe("EBS volumes (SDK v3)", () => {
     assert.match(plain.KmsKeyId!, /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
     const keyed = await create({ Size: 8, Encrypted: true, KmsKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" });
     assert.equal(keyed.KmsKeyId, "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+  });
+
+  it("encrypts every new volume once encryption by default is on", async () => {
+    const west = new EC2Client(sdkConfig(stratus, "us-west-1"));
+    assert.equal((await west.send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault, false);
+    assert.equal((await west.send(new GetEbsDefaultKmsKeyIdCommand({}))).KmsKeyId, "arn:aws:kms:us-west-1:000000000000:alias/aws/ebs");
+    await west.send(new EnableEbsEncryptionByDefaultCommand({}));
+    const key = await west.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab" }));
+    assert.equal(key.KmsKeyId, "arn:aws:kms:us-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    const volume = await west.send(new CreateVolumeCommand({ AvailabilityZone: "us-west-1a", Size: 5 }));
+    assert.equal(volume.Encrypted, true);
+    assert.equal(volume.KmsKeyId, key.KmsKeyId);
+    await west.send(new ResetEbsDefaultKmsKeyIdCommand({}));
+    await west.send(new DisableEbsEncryptionByDefaultCommand({}));
+    assert.equal((await west.send(new CreateVolumeCommand({ AvailabilityZone: "us-west-1a", Size: 5 }))).Encrypted, false);
+    const east = await create({ Size: 5 });
+    assert.equal(east.Encrypted, false, "the setting is per region");
   });
 
   it("describes with filters and pages with MaxResults/NextToken", async () => {

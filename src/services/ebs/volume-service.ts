@@ -42,11 +42,36 @@ const MODIFICATION_COOLDOWN_MS = 6 * 3_600_000;
 
 type VolumeJob = { volumeId: string; instanceId?: string; phase?: "optimizing" | "completed" };
 
+export interface EbsSettings {
+  /** EnableEbsEncryptionByDefault: every new volume is encrypted. */
+  encryptionByDefault: boolean;
+  /** ModifyEbsDefaultKmsKeyId: the key new encrypted volumes get (otherwise alias/aws/ebs). */
+  defaultKmsKeyId?: string;
+}
+
+/** The account's EBS settings in a region. */
+export class EbsSettingsStore {
+  constructor(private readonly cloud: Cloud) {}
+
+  private collection(scope: Scope) {
+    return this.cloud.documents.collection<EbsSettings>("ebs", "settings").scope(scope);
+  }
+
+  get(scope: Scope): EbsSettings {
+    return this.collection(scope).get("default") ?? { encryptionByDefault: false };
+  }
+
+  update(scope: Scope, changes: Partial<EbsSettings>): void {
+    this.collection(scope).put("default", { ...this.get(scope), ...changes });
+  }
+}
+
 export class VolumeService {
   /** Byte work (file creation, restores) still running, by volume id. */
   private readonly work = new Map<string, Promise<void>>();
   /** Called whenever a volume gets attached (metrics start ticking). */
   onAttach: () => void = () => undefined;
+  readonly settings: EbsSettingsStore;
   /** A snapshot this account may restore (its own or one shared with it); set by the provider. */
   findSnapshot: (scope: Scope, snapshotId: string) => EbsSnapshot | undefined = (scope, id) => this.ec2.snapshots(scope).get(id);
 
@@ -54,7 +79,9 @@ export class VolumeService {
     private readonly cloud: Cloud,
     private readonly blocks: BlockStore,
     private readonly ec2: Ec2Link,
-  ) {}
+  ) {
+    this.settings = new EbsSettingsStore(cloud);
+  }
 
   onStart(): void {
     const scheduler = this.cloud.scheduler;
@@ -78,7 +105,9 @@ export class VolumeService {
   /** Checks a CreateVolume (or a launch mapping) and returns the volume's size and performance. */
   resolve(scope: Scope, options: Omit<CreateVolumeOptions, "AvailabilityZone" | "tags">) {
     let size = options.Size;
-    let encrypted = options.Encrypted === true;
+    const settings = this.settings.get(scope);
+    // With encryption by default, Encrypted=false is overridden, as on AWS.
+    let encrypted = options.Encrypted === true || settings.encryptionByDefault;
     let kmsKeyId: string | undefined;
     if (options.SnapshotId) {
       const snapshot = this.findSnapshot(scope, options.SnapshotId);
@@ -101,7 +130,7 @@ export class VolumeService {
       if (!encrypted) throw VolumeErrors.kmsWithoutEncryption();
       kmsKeyId = kmsKeyArn(scope, options.KmsKeyId);
     } else if (encrypted) {
-      kmsKeyId ??= defaultKmsKeyArn(scope);
+      kmsKeyId ??= settings.defaultKmsKeyId ?? defaultKmsKeyArn(scope);
     }
     const spec = resolveVolumeSpec({ ...options, Size: size });
     return { spec, encrypted, kmsKeyId };

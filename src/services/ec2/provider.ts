@@ -27,6 +27,7 @@ import { InstanceQueriesModule } from "./instances/describe.js";
 import { InstanceMetrics } from "./instances/metrics.js";
 import { SpotModule } from "./spot/module.js";
 import { SpotFleetModule } from "./spot/fleet.js";
+import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
 
@@ -61,6 +62,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new SpotFleetModule(cloud, state, instances, spot),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
+    new EbsEncryptionModule(cloud),
   ];
 }
 
