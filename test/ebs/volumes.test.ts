@@ -201,4 +201,12 @@ describe("EBS volumes (SDK v3)", () => {
     await ec2.send(new DeleteVolumeCommand({ VolumeId: volume.VolumeId! }));
     await assert.rejects(ec2.send(new DescribeVolumesCommand({ VolumeIds: [volume.VolumeId!] })), rejectsWith("InvalidVolume.NotFound"));
   });
+
+  it("works after a reset of the whole cloud", async () => {
+    await stratus.reset();
+    const volume = await create({ Size: 1 });
+    await stratus.clock.advance("2s");
+    const { Volumes } = await ec2.send(new DescribeVolumesCommand({}));
+    assert.deepEqual(Volumes!.map((v) => [v.VolumeId, v.State]), [[volume.VolumeId, "available"]]);
+  });
 });

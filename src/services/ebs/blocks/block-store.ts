@@ -11,7 +11,7 @@
  * `recordIo()` adds I/O the runtime measured to the volume's counters.
  */
 import { mkdirSync } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Database } from "../../../state/database.js";
 import { BLOCK_SIZE, BlockPool, ZERO_BLOCK, sha256 } from "./block-pool.js";
@@ -187,6 +187,8 @@ export class BlockStore {
       const volume = this.requireVolume(volumeId);
       if (volume.ready) return;
       const file = this.volumePath(volumeId);
+      // The directory goes with a reset of the data dir.
+      await mkdir(path.dirname(file), { recursive: true });
       const handle = await open(file, "w");
       const blocks = volume.source_snapshot ? this.baseBlocks(volumeId) : [];
       const region = volume.source_snapshot ? (this.snapshot(volume.source_snapshot)?.region ?? volume.region) : volume.region;
