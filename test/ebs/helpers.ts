@@ -1,5 +1,6 @@
 /** Shared bits of the EBS tests: the block store behind the API, and deterministic bytes. */
 import { createCipheriv, createHash } from "node:crypto";
+import type { VirtualClock } from "../../src/clock/clock.js";
 import type { RunningStratus } from "../../src/index.js";
 import type { EbsProvider } from "../../src/services/ebs/provider.js";
 
@@ -17,4 +18,14 @@ export function pattern(seed: string, length: number): Buffer {
   const key = createHash("sha256").update(seed).digest();
   const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
   return cipher.update(Buffer.alloc(length));
+}
+
+/**
+ * Holds the virtual clock still at its current time, so that a short-lived
+ * state (a volume "creating" for half a second) can be observed however slow
+ * the machine is. The next clock.advance() or clock.set() lets it flow again.
+ */
+export function holdClock(stratus: RunningStratus): void {
+  const clock = stratus.cloud.clock as VirtualClock;
+  clock.freeze(clock.now());
 }

@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { RunningStratus } from "../../src/index.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
+import { holdClock } from "./helpers.js";
 
 const rejectsWith = (code: string, message?: RegExp) => (error: any) => {
   assert.equal(error.name, code, `${error.name}: ${error.message}`);
@@ -153,6 +154,7 @@ describe("EBS volumes (SDK v3)", () => {
   });
 
   it("modifies a volume: modifying → optimizing → completed, with AWS's limits", async () => {
+    holdClock(stratus);
     const volume = await create({ Size: 10, VolumeType: "gp2" });
     await assert.rejects(ec2.send(new ModifyVolumeCommand({ VolumeId: volume.VolumeId!, Size: 20 })), rejectsWith("IncorrectState"));
     await stratus.clock.advance("2s");
@@ -167,6 +169,7 @@ describe("EBS volumes (SDK v3)", () => {
     assert.equal(described.Volumes![0].Size, 40);
     assert.equal(described.Volumes![0].Iops, 4000);
     await stratus.clock.advance("2500ms");
+    holdClock(stratus);
     let mods = await ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [volume.VolumeId!] }));
     assert.equal(mods.VolumesModifications![0].ModificationState, "optimizing");
     await stratus.clock.advance("3s");
@@ -186,6 +189,7 @@ describe("EBS volumes (SDK v3)", () => {
   });
 
   it("reports volume status and attributes, and deletes", async () => {
+    holdClock(stratus);
     const volume = await create({ Size: 10, VolumeType: "io1", Iops: 500 });
     let status = await ec2.send(new DescribeVolumeStatusCommand({ VolumeIds: [volume.VolumeId!] }));
     assert.equal(status.VolumeStatuses![0].VolumeStatus!.Status, "insufficient-data");
