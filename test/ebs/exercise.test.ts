@@ -175,14 +175,18 @@ aws ec2 delete-snapshot --snapshot-id $SNAPSHOT_ID
 describe("Exercise Part 2 (EBS) through /usr/bin/aws", () => {
   let stratus: RunningStratus;
   let dir: string;
-  let ticker: NodeJS.Timeout;
+  let ticking = true;
   before(async () => {
     stratus = await startTestStratus({ clock: "virtual", clockStart: "2025-10-23T10:00:00Z" });
     dir = mkdtempSync(path.join(os.tmpdir(), "exercise-ebs-"));
-    ticker = setInterval(() => void stratus.clock.advance("2s"), 100);
+    // 2 s of virtual time every 100 ms of wall time, one step after the other.
+    const tick = () => {
+      if (ticking) void stratus.clock.advance("2s").then(() => setTimeout(tick, 100));
+    };
+    tick();
   });
   after(async () => {
-    clearInterval(ticker);
+    ticking = false;
     await stratus.stop();
     rmSync(dir, { recursive: true, force: true });
   });
