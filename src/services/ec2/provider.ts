@@ -27,6 +27,9 @@ import { InstanceQueriesModule } from "./instances/describe.js";
 import { InstanceMetrics } from "./instances/metrics.js";
 import { SpotModule } from "./spot/module.js";
 import { SpotFleetModule } from "./spot/fleet.js";
+import { EbsEncryptionModule } from "./volumes/encryption.js";
+import { SnapshotsModule } from "./volumes/snapshots.js";
+import { VolumesModule } from "./volumes/volumes.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -57,6 +60,9 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new InstanceMetrics(cloud, instances),
     spot,
     new SpotFleetModule(cloud, state, instances, spot),
+    new VolumesModule(cloud, state),
+    new SnapshotsModule(cloud, state),
+    new EbsEncryptionModule(cloud),
   ];
 }
 
