@@ -165,6 +165,13 @@ export class ServiceModel {
     return this.errorsByCode.get(code);
   }
 
+  /** Whether any operation accepts compressed request bodies (the requestcompression trait). */
+  get compressesRequests(): boolean {
+    this.compression ??= Object.values(this.operations).some((op) => !!op.requestcompression);
+    return this.compression;
+  }
+  private compression: boolean | undefined;
+
   /**
    * Shape id namespace used in JSON/CBOR `__type` (e.g. com.amazonaws.cloudwatch): the
    * Smithy namespace is the serviceId in lower case without spaces (CloudWatch's endpoint

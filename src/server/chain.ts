@@ -38,6 +38,9 @@ export const resolveService: Step = (ex, cloud) => {
   ex.definition = route.definition;
   if (route.definition.globalRegion) ex.region = route.definition.globalRegion;
   ex.model = loadModel(route.definition.name);
+  // Content-Encoding: gzip is request compression only for services that model it (CloudWatch);
+  // for S3 it is part of the object and must be stored as sent.
+  ex.http.decodeContentEncoding = ex.model.compressesRequests;
   ex.protocol = route.definition.protocolFor?.(ex.http) ?? protocolFor(ex.model.metadata.protocol);
 };
 

@@ -27,10 +27,13 @@ export class NodeHttpRequest implements HttpRequest {
     }
   }
 
+  /** Whether Content-Encoding: gzip is request compression to undo (set once the service is known). */
+  decodeContentEncoding = false;
+
   /** Content-Encoding gzip (CloudWatch's request compression) is undone here. */
   private decoded(): Readable {
     const encoding = (this.headers["content-encoding"] ?? "").toLowerCase();
-    if (encoding.split(",").map((e) => e.trim()).includes("gzip")) {
+    if (this.decodeContentEncoding && encoding.split(",").map((e) => e.trim()).includes("gzip")) {
       // zlib is loaded on the first compressed request, not at start-up.
       const gunzip = (createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).createGunzip();
       this.incoming.on("error", (e) => gunzip.destroy(e));
