@@ -48,6 +48,9 @@ export class Scheduler {
   private readonly handlers = new Map<string, JobHandler>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private draining = false;
+  /** Due time of the job the timer is armed for. */
+  private armedFor: number | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly stmts;
 
@@ -69,6 +72,7 @@ export class Scheduler {
       deleteKeyPrefix: sql.prepare("DELETE FROM scheduler_jobs WHERE key >= ? AND key < ?"),
       byKey: sql.prepare("SELECT * FROM scheduler_jobs WHERE key = ?"),
       next: sql.prepare("SELECT * FROM scheduler_jobs ORDER BY due, id LIMIT 200"),
+      first: sql.prepare("SELECT * FROM scheduler_jobs ORDER BY due, id LIMIT 1"),
       count: sql.prepare("SELECT COUNT(*) AS n FROM scheduler_jobs"),
     };
   }
@@ -86,7 +90,8 @@ export class Scheduler {
       options.region ?? "",
       encodeDocument(options.payload ?? null),
     ) as { id: number };
-    this.arm();
+    // Re-arm only when this job is due before the one the timer waits for; a drain re-arms when it ends.
+    if (!this.draining && (this.armedFor === undefined || options.due < this.armedFor)) this.arm();
     return row.id;
   }
 
@@ -159,6 +164,15 @@ export class Scheduler {
   }
 
   private async drain(until: number, moveClock: boolean): Promise<void> {
+    this.draining = true;
+    try {
+      await this.drainLoop(until, moveClock);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async drainLoop(until: number, moveClock: boolean): Promise<void> {
     for (;;) {
       const job = this.nextRunnable(until);
       if (!job) return;
@@ -173,7 +187,11 @@ export class Scheduler {
     }
   }
 
+  /** The earliest job due by `until` whose kind has a handler (orphans of unknown kinds are skipped). */
   private nextRunnable(until: number): Job | undefined {
+    const first = this.stmts.first.get() as JobRow | undefined;
+    if (!first || first.due > until) return undefined;
+    if (this.handlers.has(first.kind)) return toJob(first);
     for (const row of this.stmts.next.all() as JobRow[]) {
       if (row.due > until) return undefined;
       if (this.handlers.has(row.kind)) return toJob(row);
@@ -185,8 +203,11 @@ export class Scheduler {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const first = (this.stmts.next.all() as JobRow[]).find((row) => this.handlers.has(row.kind));
+    this.armedFor = undefined;
+    let first = this.stmts.first.get() as JobRow | undefined;
+    if (first && !this.handlers.has(first.kind)) first = (this.stmts.next.all() as JobRow[]).find((row) => this.handlers.has(row.kind));
     if (!first) return;
+    this.armedFor = first.due;
     const delay = Math.max(0, Math.min(first.due - this.clock.now(), MAX_TIMER));
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -7,8 +7,12 @@ export interface AwsErrorOptions {
   status?: number;
   /** "Sender" (client fault, default for 4xx) or "Receiver" (server fault). */
   fault?: "Sender" | "Receiver";
-  /** Extra fields some errors carry in their body (S3's BucketName, Key, ...). */
-  fields?: Record<string, string | number | undefined>;
+  /**
+   * Extra fields some errors carry in their body (S3's BucketName, Key, ...;
+   * structured values for modelled error members, like CloudWatch's
+   * dashboardValidationMessages).
+   */
+  fields?: Record<string, unknown>;
   /** Extra response headers (S3's x-amz-delete-marker on a 404, ...). */
   headers?: Record<string, string>;
 }
@@ -17,7 +21,7 @@ export class AwsError extends Error {
   readonly code: string;
   readonly status: number;
   readonly fault: "Sender" | "Receiver";
-  readonly fields: Record<string, string | number | undefined>;
+  readonly fields: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
   constructor(code: string, message: string, options: AwsErrorOptions = {}) {

@@ -11,6 +11,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   /** Reads the whole body (decoded from aws-chunked or gzip where relevant) up to limit bytes. */
   readBody(limit?: number): Promise<Buffer>;
+  /** The whole body as sent, before Content-Encoding (gzip) is undone; defaults to readBody. */
+  rawBody?(limit?: number): Promise<Buffer>;
   /** The body as a stream, for streaming members (S3 PutObject, EBS PutSnapshotBlock). */
   bodyStream(): Readable;
 }

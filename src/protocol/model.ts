@@ -165,9 +165,20 @@ export class ServiceModel {
     return this.errorsByCode.get(code);
   }
 
-  /** Shape id namespace used in JSON/CBOR `__type` (e.g. com.amazonaws.cloudwatch). */
+  /** Whether any operation accepts compressed request bodies (the requestcompression trait). */
+  get compressesRequests(): boolean {
+    this.compression ??= Object.values(this.operations).some((op) => !!op.requestcompression);
+    return this.compression;
+  }
+  private compression: boolean | undefined;
+
+  /**
+   * Shape id namespace used in JSON/CBOR `__type` (e.g. com.amazonaws.cloudwatch): the
+   * Smithy namespace is the serviceId in lower case without spaces (CloudWatch's endpoint
+   * prefix is "monitoring", Cost Explorer's "ce", so the prefix will not do).
+   */
   get namespace(): string {
-    return `com.amazonaws.${this.metadata.endpointPrefix.replace(/^api\./, "")}`;
+    return `com.amazonaws.${this.metadata.serviceId.toLowerCase().replace(/\s+/g, "")}`;
   }
 }
 

@@ -257,10 +257,21 @@ export class QueryProtocol extends QueryFamily {
     return xmlResponse(200, out.join(""), requestId);
   }
 
-  serializeError(model: ServiceModel, _operation: Operation | undefined, error: AwsError, requestId: string): HttpResponse {
+  serializeError(model: ServiceModel, operation: Operation | undefined, error: AwsError, requestId: string): HttpResponse {
     const ns = model.metadata.xmlNamespace ?? "";
+    const shapeName = model.errorShapeName(error.code, operation);
+    const members = shapeName ? model.members(model.shape(shapeName)) : [];
     let extra = "";
-    for (const [key, value] of Object.entries(error.fields)) if (value !== undefined) extra += `<${key}>${escapeXml(String(value))}</${key}>`;
+    for (const [key, value] of Object.entries(error.fields)) {
+      if (value === undefined) continue;
+      const member = members.find((m) => m.name === key);
+      if (member && typeof value === "object" && value !== null) {
+        // Structured error members (lists, structures) are written as the model shapes them.
+        const out: string[] = [];
+        this.writeValue(model, member, this.elementName(member), value, out, 0);
+        extra += out.join("");
+      } else extra += `<${key}>${escapeXml(typeof value === "object" ? JSON.stringify(value) : String(value))}</${key}>`;
+    }
     const body =
       `<ErrorResponse xmlns="${ns}"><Error><Type>${error.fault}</Type><Code>${escapeXml(error.code)}</Code>` +
       `<Message>${escapeXml(error.message)}</Message>${extra}</Error><RequestId>${requestId}</RequestId></ErrorResponse>`;

@@ -80,7 +80,8 @@ async function signedPayloadHash(ex: Exchange, isS3: boolean): Promise<string> {
     return declared;
   }
   if (declared === UNSIGNED || declared?.startsWith("STREAMING-")) return declared;
-  return sha256Hex(await ex.http.readBody());
+  // The signature covers the body as sent: a gzip-compressed body (CloudWatch's request compression) is hashed compressed.
+  return sha256Hex(await (ex.http.rawBody ? ex.http.rawBody() : ex.http.readBody()));
 }
 
 function basicIso(date: Date): string {

@@ -38,6 +38,9 @@ export const resolveService: Step = (ex, cloud) => {
   ex.definition = route.definition;
   if (route.definition.globalRegion) ex.region = route.definition.globalRegion;
   ex.model = loadModel(route.definition.name);
+  // Content-Encoding: gzip is request compression only for services that model it (CloudWatch);
+  // for S3 it is part of the object and must be stored as sent.
+  ex.http.decodeContentEncoding = ex.model.compressesRequests;
   ex.protocol = route.definition.protocolFor?.(ex.http) ?? protocolFor(ex.model.metadata.protocol);
 };
 
@@ -63,7 +66,9 @@ export const validate: Step = (ex) => {
 
 function defaultValidationError(ex: Exchange, violations: Violation[]): AwsError {
   if (ex.definition!.validation === "coral") {
-    const code = ex.protocol!.name === "query" ? "ValidationError" : "ValidationException";
+    // awsQueryCompatible services answer their query-protocol code in every protocol.
+    const queryCode = ex.protocol!.name === "query" || ex.model!.metadata.awsQueryCompatible !== undefined;
+    const code = queryCode ? "ValidationError" : "ValidationException";
     return new AwsError(code, coralMessage(violations), { status: 400 });
   }
   const missing = violations[0];

@@ -12,6 +12,8 @@ export class NodeHttpRequest implements HttpRequest {
   readonly headers: Record<string, string | undefined>;
   private bodyPromise: Promise<Buffer> | undefined;
   private streamTaken = false;
+  /** The bytes as sent, kept only while a Content-Encoding is being undone. */
+  private rawChunks: Buffer[] | undefined;
 
   constructor(private readonly incoming: IncomingMessage) {
     this.method = (incoming.method ?? "GET").toUpperCase();
@@ -25,13 +27,18 @@ export class NodeHttpRequest implements HttpRequest {
     }
   }
 
+  /** Whether Content-Encoding: gzip is request compression to undo (set once the service is known). */
+  decodeContentEncoding = false;
+
   /** Content-Encoding gzip (CloudWatch's request compression) is undone here. */
   private decoded(): Readable {
     const encoding = (this.headers["content-encoding"] ?? "").toLowerCase();
-    if (encoding.split(",").map((e) => e.trim()).includes("gzip")) {
+    if (this.decodeContentEncoding && encoding.split(",").map((e) => e.trim()).includes("gzip")) {
       // zlib is loaded on the first compressed request, not at start-up.
       const gunzip = (createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).createGunzip();
       this.incoming.on("error", (e) => gunzip.destroy(e));
+      const raw: Buffer[] = (this.rawChunks = []);
+      this.incoming.on("data", (chunk: Buffer) => raw.push(chunk));
       return this.incoming.pipe(gunzip);
     }
     return this.incoming;
@@ -65,6 +72,12 @@ export class NodeHttpRequest implements HttpRequest {
       source.on("aborted", () => reject(new AwsError("IncompleteBody", "The request body was cut short.", { status: 400 })));
     });
     return this.bodyPromise;
+  }
+
+  /** The body as sent, before any Content-Encoding is undone: what a SigV4 payload hash covers. */
+  async rawBody(limit?: number): Promise<Buffer> {
+    const body = await this.readBody(limit);
+    return this.rawChunks ? Buffer.concat(this.rawChunks) : body;
   }
 
   bodyStream(): Readable {

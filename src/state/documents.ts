@@ -25,7 +25,7 @@ export class DocumentStore {
   private readonly selectScope;
   private readonly selectKind;
   private readonly caches = new Map<string, Map<string, unknown>>();
-  private pending: Array<() => void> | undefined;
+  private undo: Array<() => void> | undefined;
 
   constructor(db: Database) {
     this.db = db;
@@ -43,16 +43,20 @@ export class DocumentStore {
     return new Collection<T>(this, service, kind);
   }
 
-  /** Runs fn in one SQLite transaction; cache updates apply only if it commits. */
+  /**
+   * Runs fn in one SQLite transaction. Reads inside it see its own writes; if
+   * it throws, the cache is put back as it was.
+   */
   transaction<T>(fn: () => T): T {
-    if (this.pending) return fn();
-    this.pending = [];
+    if (this.undo) return fn();
+    this.undo = [];
     try {
-      const result = this.db.transaction(fn);
-      for (const apply of this.pending) apply();
-      return result;
+      return this.db.transaction(fn);
+    } catch (error) {
+      for (const revert of this.undo.reverse()) revert();
+      throw error;
     } finally {
-      this.pending = undefined;
+      this.undo = undefined;
     }
   }
 
@@ -79,16 +83,24 @@ export class DocumentStore {
   write(service: string, kind: string, scope: Scope, id: string, doc: unknown): void {
     const cache = this.cacheFor(service, kind, scope);
     this.upsert.run(service, kind, scope.account, scope.region, id, encodeDocument(doc));
-    if (this.pending) this.pending.push(() => cache.set(id, doc));
-    else cache.set(id, doc);
+    this.remember(cache, id);
+    cache.set(id, doc);
   }
 
   /** @internal */
   delete(service: string, kind: string, scope: Scope, id: string): void {
     const cache = this.cacheFor(service, kind, scope);
     this.remove.run(service, kind, scope.account, scope.region, id);
-    if (this.pending) this.pending.push(() => cache.delete(id));
-    else cache.delete(id);
+    this.remember(cache, id);
+    cache.delete(id);
+  }
+
+  /** Inside a transaction: how to put a cached entry back if the transaction fails. */
+  private remember(cache: Map<string, unknown>, id: string): void {
+    if (!this.undo) return;
+    const had = cache.has(id);
+    const previous = cache.get(id);
+    this.undo.push(() => (had ? cache.set(id, previous) : cache.delete(id)));
   }
 
   /** @internal */

@@ -71,13 +71,13 @@ export function awsCli(
   });
 }
 
-/** Runs a bash script with the aws CLI pointed at Stratus, as a user would type the exercise. */
+/** Runs a bash script with the aws CLI (v2 unless `binary` names another) pointed at Stratus, as a user would type the exercise. */
 export function bash(
   stratus: RunningStratus,
   script: string,
-  options: { cwd?: string; env?: Record<string, string>; region?: string } = {},
+  options: { cwd?: string; env?: Record<string, string>; region?: string; binary?: string } = {},
 ): Promise<CliResult> {
-  const wrapper = `aws() { ${AWS_CLI_V2} --endpoint-url ${stratus.endpoint} "$@"; }\nexport -f aws\nset -e\n${script}`;
+  const wrapper = `aws() { ${options.binary ?? AWS_CLI_V2} --endpoint-url ${stratus.endpoint} "$@"; }\nexport -f aws\nset -e\n${script}`;
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["-c", wrapper], {
       cwd: options.cwd,

@@ -1,12 +1,221 @@
-/** CloudWatch: no operations yet; every call answers NotImplemented by name. */
+/**
+ * CloudWatch: the metric store (PutMetricData, GetMetricStatistics,
+ * GetMetricData, ListMetrics, and the metricSink other services publish
+ * built-in metrics through), retention and roll-up on the clock, dashboards,
+ * metric alarms evaluated on the clock, and tags.
+ */
 import type { Cloud } from "../../cloud.js";
+import type {
+  CloudWatchOperations,
+  DeleteAlarmsInput,
+  DeleteDashboardsInput,
+  DeleteDashboardsOutput,
+  DescribeAlarmHistoryInput,
+  DescribeAlarmHistoryOutput,
+  DescribeAlarmsForMetricInput,
+  DescribeAlarmsForMetricOutput,
+  DescribeAlarmsInput,
+  DescribeAlarmsOutput,
+  DisableAlarmActionsInput,
+  EnableAlarmActionsInput,
+  GetDashboardInput,
+  GetDashboardOutput,
+  GetMetricDataInput,
+  GetMetricDataOutput,
+  GetMetricStatisticsInput,
+  GetMetricStatisticsOutput,
+  ListDashboardsInput,
+  ListDashboardsOutput,
+  ListMetricsInput,
+  ListMetricsOutput,
+  ListTagsForResourceInput,
+  ListTagsForResourceOutput,
+  PutDashboardInput,
+  PutDashboardOutput,
+  PutMetricAlarmInput,
+  PutMetricDataInput,
+  SetAlarmStateInput,
+  TagResourceInput,
+  TagResourceOutput,
+  UntagResourceInput,
+  UntagResourceOutput,
+} from "../../generated/cloudwatch.js";
 import type { Scope } from "../../state/documents.js";
-import type { ServiceProvider } from "../types.js";
+import type { CallContext, ServiceProvider } from "../types.js";
+import { Alarms } from "./alarms/alarms.js";
+import { Dashboards } from "./dashboards.js";
+import { getMetricData } from "./get-metric-data.js";
+import { getMetricStatistics } from "./get-metric-statistics.js";
+import { listMetrics } from "./list-metrics.js";
+import { HOUR, MetricStore, MINUTE, sortDimensions, type PointInput } from "./metric-store.js";
 import type { BuiltInDatum, MetricSink } from "./publish.js";
+import { checkRequestSize, pointsFromRequest } from "./put-metric-data.js";
+import { Tags } from "./tags.js";
 
-export class CloudWatchProvider implements ServiceProvider, MetricSink {
-  constructor(readonly cloud: Cloud) {}
+type Implemented = Pick<
+  CloudWatchOperations,
+  | "PutMetricData"
+  | "GetMetricStatistics"
+  | "GetMetricData"
+  | "ListMetrics"
+  | "PutDashboard"
+  | "GetDashboard"
+  | "ListDashboards"
+  | "DeleteDashboards"
+  | "PutMetricAlarm"
+  | "DescribeAlarms"
+  | "DescribeAlarmsForMetric"
+  | "DeleteAlarms"
+  | "SetAlarmState"
+  | "DescribeAlarmHistory"
+  | "EnableAlarmActions"
+  | "DisableAlarmActions"
+  | "TagResource"
+  | "UntagResource"
+  | "ListTagsForResource"
+>;
 
-  /** Built-in metrics from other services; storage comes with the metrics store. */
-  publish(_scope: Scope, _data: BuiltInDatum[]): void {}
+export const RETENTION_JOB = "cloudwatch.retention";
+const RETENTION_KEY = "cloudwatch:retention";
+
+function scopeOf(ctx: CallContext): Scope {
+  return { account: ctx.account, region: ctx.region };
+}
+
+export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemented {
+  readonly metrics: MetricStore;
+  readonly dashboards: Dashboards;
+  readonly alarms: Alarms;
+  private readonly tags: Tags;
+
+  constructor(readonly cloud: Cloud) {
+    this.metrics = new MetricStore(cloud);
+    this.dashboards = new Dashboards(cloud);
+    this.alarms = new Alarms(cloud, this.metrics);
+    this.tags = new Tags(this.alarms, this.dashboards);
+  }
+
+  onStart(): void {
+    this.alarms.onStart();
+    this.cloud.scheduler.on(RETENTION_JOB, () => this.retention());
+    this.metrics.onData(() => this.ensureRetention());
+    this.alarms.store.onHistory = () => this.ensureRetention();
+    if (this.metrics.hasData() || this.alarms.store.hasHistory()) this.ensureRetention();
+  }
+
+  onReset(): void {
+    this.metrics.clearCache();
+    this.alarms.onReset();
+  }
+
+  /**
+   * Retention and roll-up run hourly on the clock while anything is stored;
+   * with nothing stored there is no job, so an idle Stratus schedules nothing.
+   */
+  private ensureRetention(): void {
+    if (this.cloud.scheduler.get(RETENTION_KEY)) return;
+    const next = (Math.floor(this.cloud.clock.now() / HOUR) + 1) * HOUR + MINUTE;
+    this.cloud.scheduler.schedule({ kind: RETENTION_JOB, due: next, key: RETENTION_KEY });
+  }
+
+  private retention(): void {
+    const now = this.cloud.clock.now();
+    this.metrics.rollup(now);
+    this.alarms.store.pruneHistory(now);
+    if (this.metrics.hasData() || this.alarms.store.hasHistory()) this.ensureRetention();
+  }
+
+  /** Built-in metrics from other services (AWS/EC2, AWS/EBS, AWS/S3), stored in one batch. */
+  publish(scope: Scope, data: BuiltInDatum[]): void {
+    const points: PointInput[] = [];
+    for (const d of data) {
+      if (!Number.isFinite(d.value)) continue;
+      points.push({
+        metric: { namespace: d.namespace, name: d.metricName, dimensions: sortDimensions(d.dimensions) },
+        ts: Math.floor(d.timestamp.getTime() / MINUTE) * MINUTE,
+        res: 60,
+        unit: d.unit ?? "None",
+        agg: { n: 1, sum: d.value, min: d.value, max: d.value, pairs: [[d.value, 1]] },
+      });
+    }
+    this.metrics.insert(scope, points, this.cloud.clock.now());
+  }
+
+  async PutMetricData(input: PutMetricDataInput, ctx: CallContext): Promise<void> {
+    checkRequestSize(ctx, (await ctx.request.readBody()).length);
+    const now = this.cloud.clock.now();
+    this.metrics.insert(scopeOf(ctx), pointsFromRequest(input, now), now);
+  }
+
+  GetMetricStatistics(input: GetMetricStatisticsInput, ctx: CallContext): GetMetricStatisticsOutput {
+    return getMetricStatistics(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
+  }
+
+  GetMetricData(input: GetMetricDataInput, ctx: CallContext): GetMetricDataOutput {
+    return getMetricData(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
+  }
+
+  ListMetrics(input: ListMetricsInput, ctx: CallContext): ListMetricsOutput {
+    return listMetrics(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
+  }
+
+  PutDashboard(input: PutDashboardInput, ctx: CallContext): PutDashboardOutput {
+    return this.dashboards.put(ctx.account, input);
+  }
+
+  GetDashboard(input: GetDashboardInput, ctx: CallContext): GetDashboardOutput {
+    return this.dashboards.get(ctx.account, input);
+  }
+
+  ListDashboards(input: ListDashboardsInput, ctx: CallContext): ListDashboardsOutput {
+    return this.dashboards.list(ctx.account, input);
+  }
+
+  DeleteDashboards(input: DeleteDashboardsInput, ctx: CallContext): DeleteDashboardsOutput {
+    return this.dashboards.delete(ctx.account, input);
+  }
+
+  PutMetricAlarm(input: PutMetricAlarmInput, ctx: CallContext): void {
+    this.alarms.put(scopeOf(ctx), input);
+  }
+
+  DescribeAlarms(input: DescribeAlarmsInput, ctx: CallContext): DescribeAlarmsOutput {
+    return this.alarms.describe(scopeOf(ctx), input);
+  }
+
+  DescribeAlarmsForMetric(input: DescribeAlarmsForMetricInput, ctx: CallContext): DescribeAlarmsForMetricOutput {
+    return this.alarms.describeForMetric(scopeOf(ctx), input);
+  }
+
+  DeleteAlarms(input: DeleteAlarmsInput, ctx: CallContext): void {
+    this.alarms.delete(scopeOf(ctx), input);
+  }
+
+  SetAlarmState(input: SetAlarmStateInput, ctx: CallContext): Promise<void> {
+    return this.alarms.setState(scopeOf(ctx), input);
+  }
+
+  DescribeAlarmHistory(input: DescribeAlarmHistoryInput, ctx: CallContext): DescribeAlarmHistoryOutput {
+    return this.alarms.history(scopeOf(ctx), input);
+  }
+
+  EnableAlarmActions(input: EnableAlarmActionsInput, ctx: CallContext): void {
+    this.alarms.setActionsEnabled(scopeOf(ctx), input, true);
+  }
+
+  DisableAlarmActions(input: DisableAlarmActionsInput, ctx: CallContext): void {
+    this.alarms.setActionsEnabled(scopeOf(ctx), input, false);
+  }
+
+  TagResource(input: TagResourceInput, ctx: CallContext): TagResourceOutput {
+    return this.tags.tag(scopeOf(ctx), input);
+  }
+
+  UntagResource(input: UntagResourceInput, ctx: CallContext): UntagResourceOutput {
+    return this.tags.untag(scopeOf(ctx), input);
+  }
+
+  ListTagsForResource(input: ListTagsForResourceInput, ctx: CallContext): ListTagsForResourceOutput {
+    return this.tags.list(scopeOf(ctx), input);
+  }
 }

@@ -1,0 +1,121 @@
+/** Instance states and how a stored instance record is shown by the API. */
+import type { Instance, InstanceBlockDeviceMapping, InstanceStateName } from "../../../generated/ec2.js";
+import type { Scope } from "../../../state/documents.js";
+import { publicDnsName } from "../network/public-ips.js";
+import type { InstanceRecord, VolumeRecord } from "../state.js";
+
+export const STATE_CODES: Record<InstanceStateName, number> = {
+  pending: 0,
+  running: 16,
+  "shutting-down": 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+};
+
+export function stateOf(name: InstanceStateName): { Code: number; Name: InstanceStateName } {
+  return { Code: STATE_CODES[name], Name: name };
+}
+
+/** The public address an instance shows: its Elastic IP, else its auto-assigned one. */
+export function publicIpOf(record: InstanceRecord): string | undefined {
+  return record._eip?.publicIp ?? record._publicIp;
+}
+
+/**
+ * Block device mappings of the instances of a scope (of those in `only`, when
+ * given), from the volumes attached to them.
+ */
+export function attachmentsByInstance(volumes: readonly VolumeRecord[], only?: ReadonlySet<string>): Map<string, InstanceBlockDeviceMapping[]> {
+  const out = new Map<string, InstanceBlockDeviceMapping[]>();
+  for (const volume of volumes) {
+    for (const attachment of volume.Attachments ?? []) {
+      if (!attachment.InstanceId || attachment.State === "detached") continue;
+      if (only && !only.has(attachment.InstanceId)) continue;
+      let list = out.get(attachment.InstanceId);
+      if (!list) out.set(attachment.InstanceId, (list = []));
+      list.push({
+        DeviceName: attachment.Device,
+        Ebs: {
+          AttachTime: attachment.AttachTime,
+          DeleteOnTermination: attachment.DeleteOnTermination ?? false,
+          Status: attachment.State as "attaching" | "attached" | "detaching" | undefined,
+          VolumeId: volume.VolumeId,
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** The instance as Describe* and RunInstances show it. */
+export function instanceView(record: InstanceRecord, scope: Scope, mappings: InstanceBlockDeviceMapping[] | undefined): Instance {
+  const {
+    _userData,
+    _hideAfter,
+    _reservationId,
+    _requesterId,
+    _createdAt,
+    _autoPublicIp,
+    _publicIp,
+    _eip,
+    _bootStartedAt,
+    _runningSince,
+    _lastRun,
+    _disableApiTermination,
+    _disableApiStop,
+    _shutdownBehavior,
+    _eni,
+    ...instance
+  } = record;
+  const publicIp = publicIpOf(record);
+  const publicDns = publicIp ? publicDnsName(scope.region, publicIp) : "";
+  const association = publicIp ? { IpOwnerId: _eip ? scope.account : "amazon", PublicDnsName: publicDns, PublicIp: publicIp } : undefined;
+  const terminated = record.State?.Name === "terminated";
+  const view: Instance = {
+    ...instance,
+    Tags: instance.Tags?.length ? instance.Tags : undefined,
+    PublicIpAddress: publicIp,
+    PublicDnsName: terminated ? "" : publicDns,
+    PrivateDnsName: terminated ? "" : instance.PrivateDnsName,
+    BlockDeviceMappings: (mappings ?? []).sort((a, b) => (a.DeviceName! < b.DeviceName! ? -1 : 1)),
+    NetworkInterfaces: terminated
+      ? []
+      : [
+          {
+            Association: association,
+            Attachment: {
+              AttachTime: new Date(_createdAt),
+              AttachmentId: _eni.attachmentId,
+              DeleteOnTermination: true,
+              DeviceIndex: 0,
+              Status: "attached",
+              NetworkCardIndex: 0,
+            },
+            Description: "",
+            Groups: instance.SecurityGroups,
+            Ipv6Addresses: [],
+            MacAddress: _eni.mac,
+            NetworkInterfaceId: _eni.id,
+            OwnerId: scope.account,
+            PrivateDnsName: instance.PrivateDnsName,
+            PrivateIpAddress: instance.PrivateIpAddress,
+            PrivateIpAddresses: [
+              { Association: association, Primary: true, PrivateDnsName: instance.PrivateDnsName, PrivateIpAddress: instance.PrivateIpAddress },
+            ],
+            SourceDestCheck: instance.SourceDestCheck,
+            Status: "in-use",
+            SubnetId: instance.SubnetId,
+            VpcId: instance.VpcId,
+            InterfaceType: "interface",
+          },
+        ],
+  };
+  if (terminated) {
+    delete view.PrivateIpAddress;
+    delete view.SubnetId;
+    delete view.VpcId;
+    view.SecurityGroups = [];
+  }
+  return view;
+}

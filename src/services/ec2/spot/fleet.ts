@@ -1,0 +1,419 @@
+/**
+ * Spot fleets: a target capacity filled from pools (launch specification ×
+ * zone) by an allocation strategy, and kept filled ("maintain") when
+ * instances go away.
+ *
+ *  - lowestPrice: the InstancePoolsToUseCount cheapest pools (per unit of
+ *    capacity), instances spread evenly across them;
+ *  - diversified: every eligible pool, in turn;
+ *  - capacityOptimized / capacityOptimizedPrioritized: the pool with the most
+ *    spare capacity (a deterministic per-pool figure, smaller for bigger
+ *    types);
+ *  - priceCapacityOptimized: the cheapest among the better-capacity half.
+ *
+ * A pool is eligible when its spot price per unit is within the maximum
+ * price (the specification's SpotPrice, else the fleet's, else on-demand).
+ */
+import { randomUUID } from "node:crypto";
+import type { Cloud } from "../../../cloud.js";
+import type { Job } from "../../../clock/scheduler.js";
+import type {
+  CancelSpotFleetRequestsRequest,
+  CancelSpotFleetRequestsResponse,
+  DescribeSpotFleetInstancesRequest,
+  DescribeSpotFleetInstancesResponse,
+  DescribeSpotFleetRequestsRequest,
+  DescribeSpotFleetRequestsResponse,
+  InstanceStateName,
+  ModifySpotFleetRequestRequest,
+  ModifySpotFleetRequestResponse,
+  RequestSpotFleetRequest,
+  RequestSpotFleetResponse,
+  RunInstancesRequest,
+  SpotFleetLaunchSpecification,
+  SpotFleetRequestConfig,
+  Tag,
+} from "../../../generated/ec2.js";
+import type { Scope, ScopedCollection } from "../../../state/documents.js";
+import { IamStore } from "../../iam/store.js";
+import type { CallContext } from "../../types.js";
+import { Ec2Errors } from "../errors.js";
+import { typeShape } from "../instance-types/catalog.js";
+import type { InstancesModule } from "../instances/module.js";
+import { KINDS, checkIdShape } from "../lookup.js";
+import { scopeOf } from "../network/module.js";
+import { paginate } from "../pagination.js";
+import type { Ec2State, InstanceRecord } from "../state.js";
+import { normaliseTags, tagsFor, validateTags } from "../tags.js";
+import type { SpotModule } from "./module.js";
+import { onDemandPrice, spotPriceAt, unit } from "./prices.js";
+
+const JOB_FLEET = "ec2.spotfleet.evaluate";
+
+interface FleetMember {
+  instanceId: string;
+  requestId: string;
+  weight: number;
+  type: string;
+}
+
+export type FleetRecord = SpotFleetRequestConfig & { _members: FleetMember[] };
+
+interface Pool {
+  spec: number;
+  launch: RunInstancesRequest;
+  zone: string;
+  weight: number;
+  maxPrice: number;
+  pricePerUnit: number;
+  capacity: number;
+  tags: Tag[];
+  key: string;
+}
+
+export class SpotFleetModule {
+  private readonly iam: IamStore;
+
+  constructor(
+    readonly cloud: Cloud,
+    private readonly state: Ec2State,
+    private readonly instances: InstancesModule,
+    private readonly spot: SpotModule,
+  ) {
+    this.iam = new IamStore(cloud);
+    state.registerTaggable({
+      prefix: "sfr",
+      idPattern: KINDS.spotFleet.pattern,
+      resourceType: "spot-fleet-request",
+      collection: (scope) => this.fleets(scope),
+      notFound: { code: KINDS.spotFleet.notFoundCode, noun: KINDS.spotFleet.noun },
+    });
+    instances.addListener((scope, instance, previous) => this.instanceChanged(scope, instance, previous));
+  }
+
+  onStart(): void {
+    this.cloud.scheduler.on(JOB_FLEET, (job: Job<{ id: string }>) => this.evaluate({ account: job.account, region: job.region }, job.payload.id));
+  }
+
+  fleets(scope: Scope): ScopedCollection<FleetRecord> {
+    return this.state.collection<FleetRecord>("spot-fleets", scope);
+  }
+
+  RequestSpotFleet(input: RequestSpotFleetRequest, ctx: CallContext): RequestSpotFleetResponse {
+    const scope = scopeOf(ctx);
+    const config = input.SpotFleetRequestConfig;
+    const invalid = (message: string) => Ec2Errors.custom("InvalidSpotFleetRequestConfig", message);
+    if (!config) throw Ec2Errors.missingParameter("SpotFleetRequestConfig");
+    if (!config.IamFleetRole || !this.iam.findRole(scope.account, config.IamFleetRole)) {
+      throw invalid("Parameter: SpotFleetRequestConfig.IamFleetRole is invalid.");
+    }
+    if (config.LaunchTemplateConfigs?.length) throw Ec2Errors.unsupportedOperation("Launch templates are not supported by Stratus yet.");
+    const specs = config.LaunchSpecifications ?? [];
+    if (!specs.length) throw invalid("Parameter: SpotFleetRequestConfig.LaunchSpecifications is invalid. Specify at least one launch specification.");
+    if (!Number.isInteger(config.TargetCapacity) || config.TargetCapacity < 0) {
+      throw invalid("Parameter: SpotFleetRequestConfig.TargetCapacity is invalid.");
+    }
+    const strategy = config.AllocationStrategy ?? "lowestPrice";
+    const type = config.Type ?? "maintain";
+    if (type === "instant") throw invalid("Parameter: SpotFleetRequestConfig.Type is invalid. Only request and maintain are supported by spot fleets.");
+    if (config.SpotPrice !== undefined) this.spot.maxPrice(scope, config.SpotPrice, "t2.micro");
+    specs.forEach((spec, i) => {
+      if (spec.WeightedCapacity !== undefined && !(spec.WeightedCapacity > 0)) throw invalid(`Parameter: LaunchSpecifications[${i}].WeightedCapacity is invalid.`);
+      for (const tagSpec of spec.TagSpecifications ?? []) {
+        if (tagSpec.ResourceType !== "instance") throw Ec2Errors.invalidParameterValue(`'${tagSpec.ResourceType}' is not a valid taggable resource type for this operation.`);
+        validateTags(tagSpec.Tags ?? []);
+      }
+      // Each specification must be launchable, as EC2 checks when the fleet is requested.
+      for (const launch of this.launchesOf(scope, spec)) this.instances.validateLaunch(scope, launch);
+    });
+    const tags = tagsFor(config.TagSpecifications, "spot-fleet-request");
+    const id = `sfr-${randomUUID()}`;
+    const record: FleetRecord = {
+      SpotFleetRequestId: id,
+      SpotFleetRequestState: "submitted",
+      ActivityStatus: "pending_fulfillment",
+      CreateTime: this.cloud.clock.date(),
+      Tags: tags,
+      SpotFleetRequestConfig: {
+        ...config,
+        AllocationStrategy: strategy,
+        Type: type,
+        FulfilledCapacity: 0,
+        OnDemandFulfilledCapacity: 0,
+        ExcessCapacityTerminationPolicy: config.ExcessCapacityTerminationPolicy ?? "default",
+        InstanceInterruptionBehavior: config.InstanceInterruptionBehavior ?? "terminate",
+        TerminateInstancesWithExpiration: config.TerminateInstancesWithExpiration ?? false,
+        TagSpecifications: undefined,
+      },
+      _members: [],
+    };
+    this.fleets(scope).put(id, record);
+    this.evaluate(scope, id);
+    return { SpotFleetRequestId: id };
+  }
+
+  DescribeSpotFleetRequests(input: DescribeSpotFleetRequestsRequest, ctx: CallContext): DescribeSpotFleetRequestsResponse {
+    const scope = scopeOf(ctx);
+    const idsGiven = Boolean(input.SpotFleetRequestIds?.length);
+    let records = this.fleets(scope).values();
+    if (idsGiven) {
+      for (const id of input.SpotFleetRequestIds!) checkIdShape(id, KINDS.spotFleet);
+      const missing = input.SpotFleetRequestIds!.filter((id) => !this.fleets(scope).has(id));
+      if (missing.length) throw Ec2Errors.custom(KINDS.spotFleet.notFoundCode, `The spot fleet request ID '${missing.join(", ")}' does not exist`);
+      records = records.filter((r) => input.SpotFleetRequestIds!.includes(r.SpotFleetRequestId!));
+    }
+    const page = paginate(records, input, { min: 1, max: 1000 }, (r) => `${r.CreateTime!.toISOString()}/${r.SpotFleetRequestId}`);
+    return { SpotFleetRequestConfigs: page.items.map(view), NextToken: page.nextToken };
+  }
+
+  DescribeSpotFleetInstances(input: DescribeSpotFleetInstancesRequest, ctx: CallContext): DescribeSpotFleetInstancesResponse {
+    const scope = scopeOf(ctx);
+    const fleet = this.require(scope, input.SpotFleetRequestId);
+    const members = this.liveMembers(scope, fleet);
+    const page = paginate(members, input, { min: 1, max: 1000 }, (m) => m.instanceId);
+    return {
+      SpotFleetRequestId: fleet.SpotFleetRequestId,
+      ActiveInstances: page.items.map((m) => ({ InstanceId: m.instanceId, InstanceType: m.type, SpotInstanceRequestId: m.requestId, InstanceHealth: "healthy" })),
+      NextToken: page.nextToken,
+    };
+  }
+
+  ModifySpotFleetRequest(input: ModifySpotFleetRequestRequest, ctx: CallContext): ModifySpotFleetRequestResponse {
+    const scope = scopeOf(ctx);
+    const fleet = this.require(scope, input.SpotFleetRequestId);
+    if (fleet.SpotFleetRequestState !== "active" && fleet.SpotFleetRequestState !== "submitted") {
+      throw Ec2Errors.custom("InvalidSpotFleetRequestId.Malformed", `The spot fleet request '${fleet.SpotFleetRequestId}' is not in a state that can be modified.`);
+    }
+    if (fleet.SpotFleetRequestConfig?.Type === "request") {
+      throw Ec2Errors.invalidParameterValue("Only spot fleet requests of type 'maintain' can be modified.");
+    }
+    this.fleets(scope).update(fleet.SpotFleetRequestId!, (f) => {
+      if (input.TargetCapacity !== undefined) f.SpotFleetRequestConfig!.TargetCapacity = input.TargetCapacity;
+      if (input.ExcessCapacityTerminationPolicy) f.SpotFleetRequestConfig!.ExcessCapacityTerminationPolicy = input.ExcessCapacityTerminationPolicy;
+    });
+    this.evaluate(scope, fleet.SpotFleetRequestId!);
+    return { Return: true };
+  }
+
+  CancelSpotFleetRequests(input: CancelSpotFleetRequestsRequest, ctx: CallContext): CancelSpotFleetRequestsResponse {
+    const scope = scopeOf(ctx);
+    const success: NonNullable<CancelSpotFleetRequestsResponse["SuccessfulFleetRequests"]> = [];
+    const failure: NonNullable<CancelSpotFleetRequestsResponse["UnsuccessfulFleetRequests"]> = [];
+    for (const id of input.SpotFleetRequestIds ?? []) {
+      const fleet = this.fleets(scope).get(id);
+      if (!fleet) {
+        failure.push({ SpotFleetRequestId: id, Error: { Code: "fleetRequestIdDoesNotExist", Message: `The spot fleet request Id '${id}' does not exist.` } });
+        continue;
+      }
+      const previous = fleet.SpotFleetRequestState!;
+      if (previous.startsWith("cancelled")) {
+        failure.push({ SpotFleetRequestId: id, Error: { Code: "fleetRequestNotInCancellableState", Message: `The spot fleet request '${id}' is not in a cancellable state.` } });
+        continue;
+      }
+      const members = this.liveMembers(scope, fleet);
+      const next = input.TerminateInstances ? (members.length ? "cancelled_terminating" : "cancelled") : "cancelled_running";
+      this.fleets(scope).update(id, (f) => void (f.SpotFleetRequestState = next));
+      this.cloud.scheduler.cancel(this.jobKey(scope, id));
+      for (const member of members) {
+        this.spot.requests(scope).update(member.requestId, (r) => {
+          r.State = "cancelled";
+          r.Status = this.spot.status(["request-canceled-and-instance-running", "Spot Instance request canceled by user but the Spot Instance is still running."]);
+        });
+        if (input.TerminateInstances) {
+          const instance = this.instances.live(scope, member.instanceId);
+          if (instance) this.instances.terminate(scope, instance, "user");
+        }
+      }
+      success.push({ SpotFleetRequestId: id, PreviousSpotFleetRequestState: previous, CurrentSpotFleetRequestState: next });
+    }
+    return { SuccessfulFleetRequests: success, UnsuccessfulFleetRequests: failure };
+  }
+
+  private require(scope: Scope, id: string): FleetRecord {
+    checkIdShape(id, KINDS.spotFleet);
+    const fleet = this.fleets(scope).get(id);
+    if (!fleet) throw Ec2Errors.custom(KINDS.spotFleet.notFoundCode, `The spot fleet request ID '${id}' does not exist`);
+    return fleet;
+  }
+
+  private jobKey(scope: Scope, id: string): string {
+    return `ec2/spotfleet/${scope.account}/${scope.region}/${id}`;
+  }
+
+  private liveMembers(scope: Scope, fleet: FleetRecord): FleetMember[] {
+    return fleet._members.filter((m) => {
+      const state = this.instances.find(scope, m.instanceId)?.State?.Name;
+      return state === "pending" || state === "running" || state === "stopping" || state === "stopped";
+    });
+  }
+
+  /** A specification's launches, one per subnet when it names several ("subnet-a, subnet-b"). */
+  private launchesOf(scope: Scope, spec: SpotFleetLaunchSpecification): RunInstancesRequest[] {
+    const subnets = (spec.SubnetId ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const zones = (spec.Placement?.AvailabilityZone ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const base: RunInstancesRequest = {
+      ImageId: spec.ImageId,
+      InstanceType: spec.InstanceType ?? "m1.small",
+      KeyName: spec.KeyName,
+      SecurityGroupIds: spec.SecurityGroups?.map((g) => g.GroupId!).filter(Boolean),
+      SecurityGroups: spec.SecurityGroups?.filter((g) => !g.GroupId && g.GroupName).map((g) => g.GroupName!),
+      IamInstanceProfile: spec.IamInstanceProfile,
+      UserData: spec.UserData,
+      BlockDeviceMappings: spec.BlockDeviceMappings,
+      Monitoring: spec.Monitoring?.Enabled !== undefined ? { Enabled: spec.Monitoring.Enabled } : undefined,
+      NetworkInterfaces: spec.NetworkInterfaces,
+      EbsOptimized: spec.EbsOptimized,
+      MinCount: 1,
+      MaxCount: 1,
+    };
+    if (subnets.length) return subnets.map((SubnetId) => ({ ...base, SubnetId, SecurityGroups: undefined }));
+    if (zones.length) return zones.map((AvailabilityZone) => ({ ...base, Placement: { AvailabilityZone } }));
+    return [base];
+  }
+
+  private pools(scope: Scope, fleet: FleetRecord): Pool[] {
+    const config = fleet.SpotFleetRequestConfig!;
+    const now = this.cloud.clock.now();
+    const out: Pool[] = [];
+    (config.LaunchSpecifications ?? []).forEach((spec, index) => {
+      const weight = spec.WeightedCapacity ?? 1;
+      const tags = normaliseTags((spec.TagSpecifications ?? []).flatMap((t) => t.Tags ?? []));
+      for (const launch of this.launchesOf(scope, spec)) {
+        const type = launch.InstanceType!;
+        const maxPerUnit = spec.SpotPrice !== undefined ? Number(spec.SpotPrice) : config.SpotPrice !== undefined ? Number(config.SpotPrice) : (onDemandPrice(type, scope.region) ?? 0) / weight;
+        for (const zone of this.spot.candidateZones(scope, launch)) {
+          const { price } = spotPriceAt({ type, zone, product: "Linux/UNIX" }, scope.region, now);
+          const pricePerUnit = price / weight;
+          if (pricePerUnit > maxPerUnit) continue;
+          const zoned = launch.SubnetId ? launch : { ...launch, Placement: { ...launch.Placement, AvailabilityZone: zone } };
+          out.push({
+            spec: index,
+            launch: zoned,
+            zone,
+            weight,
+            maxPrice: maxPerUnit * weight,
+            pricePerUnit,
+            capacity: unit(`capacity/${type}/${zone}`) / Math.pow(typeShape(type).vcpus, 0.3),
+            tags,
+            key: `${String(index).padStart(3, "0")}/${zone}`,
+          });
+        }
+      }
+    });
+    return out;
+  }
+
+  /** Picks the pools to launch into, in the order instances go to them. */
+  private choose(pools: Pool[], fleet: FleetRecord): Pool[] {
+    const config = fleet.SpotFleetRequestConfig!;
+    const byPrice = [...pools].sort((a, b) => a.pricePerUnit - b.pricePerUnit || (a.key < b.key ? -1 : 1));
+    const byCapacity = [...pools].sort((a, b) => b.capacity - a.capacity || (a.key < b.key ? -1 : 1));
+    switch (config.AllocationStrategy) {
+      case "diversified":
+        return [...pools].sort((a, b) => (a.key < b.key ? -1 : 1));
+      case "capacityOptimized":
+      case "capacityOptimizedPrioritized":
+        return byCapacity.slice(0, 1);
+      case "priceCapacityOptimized": {
+        const better = byCapacity.slice(0, Math.max(1, Math.ceil(byCapacity.length / 2)));
+        return better.sort((a, b) => a.pricePerUnit - b.pricePerUnit).slice(0, 1);
+      }
+      default:
+        return byPrice.slice(0, Math.max(1, config.InstancePoolsToUseCount ?? 1));
+    }
+  }
+
+  /** Brings the fleet to its target: launches what is missing, terminates the excess. */
+  evaluate(scope: Scope, id: string): void {
+    const fleet = this.fleets(scope).get(id);
+    if (!fleet) return;
+    const state = fleet.SpotFleetRequestState!;
+    if (state !== "submitted" && state !== "active" && state !== "modifying") return;
+    const config = fleet.SpotFleetRequestConfig!;
+    const members = this.liveMembers(scope, fleet);
+    let fulfilled = members.reduce((n, m) => n + m.weight, 0);
+    const target = config.TargetCapacity;
+    const added: FleetMember[] = [];
+    let activity: FleetRecord["ActivityStatus"] = "fulfilled";
+    if (fulfilled < target) {
+      const chosen = this.choose(this.pools(scope, fleet), fleet);
+      if (!chosen.length) activity = "error";
+      let turn = 0;
+      while (chosen.length && fulfilled < target) {
+        const pool = chosen[turn++ % chosen.length];
+        try {
+          const member = this.launchInto(scope, fleet, pool);
+          added.push(member);
+          fulfilled += member.weight;
+        } catch (error) {
+          this.cloud.log.error(`ec2: spot fleet ${id} could not launch into ${pool.key}`, error);
+          activity = "error";
+          break;
+        }
+      }
+      if (fulfilled < target && activity !== "error") activity = "pending_fulfillment";
+    } else if (fulfilled > target && config.ExcessCapacityTerminationPolicy !== "noTermination") {
+      // Newest first, until removing one more would go below the target.
+      for (const member of [...members].reverse()) {
+        if (fulfilled - member.weight < target) continue;
+        const instance = this.instances.live(scope, member.instanceId);
+        if (instance) this.instances.terminate(scope, instance, "system");
+        fulfilled -= member.weight;
+      }
+    }
+    this.fleets(scope).update(id, (f) => {
+      f._members.push(...added);
+      f.SpotFleetRequestState = "active";
+      f.ActivityStatus = activity;
+      f.SpotFleetRequestConfig!.FulfilledCapacity = fulfilled;
+    });
+  }
+
+  private launchInto(scope: Scope, fleet: FleetRecord, pool: Pool): FleetMember {
+    const id = fleet.SpotFleetRequestId!;
+    const tags = [...pool.tags, { Key: "aws:ec2spot:fleet-request-id", Value: id }];
+    const request = this.spot.newRequest(scope, {
+      launch: pool.launch,
+      maxPrice: pool.maxPrice,
+      type: "one-time",
+      behavior: "terminate",
+      tags: [],
+      fleetId: id,
+    });
+    const launch: RunInstancesRequest = { ...pool.launch, TagSpecifications: undefined };
+    const reservation = this.instances.launch(scope, launch, { lifecycle: "spot", spotInstanceRequestId: request.SpotInstanceRequestId });
+    const instanceId = reservation.Instances![0].InstanceId!;
+    // aws:-prefixed tags can't come through TagSpecifications; EC2 adds the fleet's own.
+    this.instances.instances(scope).update(instanceId, (r) => void (r.Tags = [...(r.Tags ?? []).filter((t) => !tags.some((n) => n.Key === t.Key)), ...tags]));
+    this.spot.markFulfilled(scope, request.SpotInstanceRequestId!, this.instances.instances(scope).get(instanceId)!);
+    return { instanceId, requestId: request.SpotInstanceRequestId!, weight: pool.weight, type: pool.launch.InstanceType! };
+  }
+
+  /** A member going away: a maintained fleet replaces it; a cancelled-terminating fleet becomes cancelled. */
+  private instanceChanged(scope: Scope, instance: InstanceRecord, previous: InstanceStateName): void {
+    if (!instance.SpotInstanceRequestId) return;
+    const request = this.spot.requests(scope).get(instance.SpotInstanceRequestId);
+    const fleetId = request?._fleetId;
+    if (!fleetId) return;
+    const fleet = this.fleets(scope).get(fleetId);
+    if (!fleet) return;
+    const name = instance.State?.Name;
+    if (name === "terminated" && fleet.SpotFleetRequestState === "cancelled_terminating" && this.liveMembers(scope, fleet).length === 0) {
+      this.fleets(scope).update(fleetId, (f) => void (f.SpotFleetRequestState = "cancelled"));
+      return;
+    }
+    if ((name === "shutting-down" || name === "stopping") && previous !== name && fleet.SpotFleetRequestState === "active") {
+      if (fleet.SpotFleetRequestConfig?.Type === "maintain") {
+        this.cloud.scheduler.schedule({ kind: JOB_FLEET, due: this.cloud.clock.now() + 1000, key: this.jobKey(scope, fleetId), account: scope.account, region: scope.region, payload: { id: fleetId } });
+      } else {
+        const fulfilled = this.liveMembers(scope, fleet).reduce((n, m) => n + m.weight, 0);
+        this.fleets(scope).update(fleetId, (f) => void (f.SpotFleetRequestConfig!.FulfilledCapacity = fulfilled));
+      }
+    }
+  }
+}
+
+function view(record: FleetRecord): SpotFleetRequestConfig {
+  const { _members, ...rest } = record;
+  return { ...rest, Tags: rest.Tags?.length ? rest.Tags : undefined };
+}
