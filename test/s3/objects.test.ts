@@ -84,10 +84,11 @@ describe("S3 objects", () => {
       assert.equal((await bodyBytes(got.Body)).toString(), `body of ${key}`, key);
     }
     await assert.rejects(s3.send(new PutObjectCommand({ Bucket: bucket, Key: "é".repeat(513), Body: "x" })), isError("KeyTooLongError", 400));
-    // Nothing outside the blob store was written: bytes live in SQLite or under blobs/s3.
-    const blobs = stratus.cloud.blobsDir;
-    assert.deepEqual(readdirSync(blobs), ["s3"]);
-    assert.deepEqual(readdirSync(path.join(blobs, "s3")).sort(), ["data", "tmp"]);
+    // Keys never become paths: S3's bytes live in SQLite or under blobs/s3/{data,tmp}, named by id.
+    const root = path.dirname(stratus.cloud.blobsDir);
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [e.name, ...walk(path.join(dir, e.name))] : [e.name]));
+    assert.deepEqual(walk(root).filter((name) => /passwd|etc|ファイル|emoji|space/.test(name)), []);
+    assert.deepEqual(readdirSync(path.join(stratus.cloud.blobsDir, "s3")).sort(), ["data", "tmp"]);
   });
 
   it("answers NoSuchKey and NoSuchBucket, and HEAD errors without a body", async () => {
