@@ -261,7 +261,8 @@ export class S3Protocol extends RestXmlProtocol {
   }
 
   override serializeError(_model: ServiceModel, _operation: Operation | undefined, error: AwsError, requestId: string): HttpResponse {
-    const headers: Record<string, string> = { ...s3RequestHeaders(requestId), ...error.headers };
+    // Stratus puts x-amzn-RequestId on every response; S3 clients read x-amz-request-id.
+    const headers: Record<string, string> = { "x-amzn-requestid": requestId, ...s3RequestHeaders(requestId), ...error.headers };
     if (error.status === 304) return { status: 304, headers };
     let extra = "";
     for (const [key, value] of Object.entries(error.fields)) if (value !== undefined) extra += `<${key}>${escapeXml(String(value))}</${key}>`;
