@@ -82,7 +82,12 @@ export interface ObjectVersion {
   partsCount?: number;
   encryption?: EncryptionRecord;
   replicationStatus?: ReplicationStatus;
-  /** Per-version state that extensions own (restore status, ACL, retention...). JSON only. */
+  /**
+   * Per-version state that extensions own (ACL, retention...). JSON only. One
+   * field is a contract with the core: `ext.restore = { ongoing: boolean,
+   * expiry?: string }`; a GLACIER/DEEP_ARCHIVE version is readable while a
+   * restored copy exists (restore present, not ongoing).
+   */
   ext: Record<string, unknown>;
 }
 
@@ -220,7 +225,8 @@ export interface ObjectEvents {
   deleteMarkerCreated?(event: VersionEvent): void;
   /** A version or delete marker was permanently removed (or a null version replaced). */
   versionRemoved?(event: VersionEvent): void;
-  bucketCreated?(bucket: BucketRecord, ctx?: CallContext): void;
+  /** A bucket was created; `input` is the CreateBucket request (ACL, ObjectOwnership...). */
+  bucketCreated?(bucket: BucketRecord, ctx?: CallContext, input?: Record<string, unknown>): void;
   /** Extensions drop their per-bucket configuration here. */
   bucketDeleted?(bucket: BucketRecord, ctx?: CallContext): void;
 }

@@ -1,0 +1,340 @@
+/**
+ * The versioned object store: taking in bytes, publishing versions under the
+ * bucket's versioning rules, reading them back (ranges, decryption), and
+ * deleting (versions, null versions, delete markers). Operation modules and
+ * extensions (replication, lifecycle) both write through here, so the rules
+ * and the object events live in one place.
+ */
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import type { Cloud } from "../../cloud.js";
+import type { CallContext } from "../types.js";
+import { BodyDigest, type BodyClaims, type BodyFacts } from "./body.js";
+import type { BlobStore, PendingBlob } from "./blobs.js";
+import { S3Errors } from "./errors.js";
+import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
+import type { S3Store, Segment, StoredVersion } from "./store.js";
+
+/** Largest single PUT (5 GiB), and largest object (5 TiB). */
+export const MAX_PUT_SIZE = 5 * 1024 ** 3;
+export const MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+
+/** A segment of new content: bytes just written (pending) or already referenced (multipart parts). */
+export interface NewSegment {
+  pending?: PendingBlob;
+  ref?: string;
+  size: number;
+  segment: number;
+}
+
+export interface NewContent {
+  segments: NewSegment[];
+  size: number;
+  etag: string;
+  checksum?: ChecksumRecord;
+  partsCount?: number;
+}
+
+/** The descriptive attributes of a version about to be written. */
+export interface VersionAttributes {
+  owner: string;
+  storageClass: string;
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  expires?: string;
+  websiteRedirectLocation?: string;
+  metadata: Record<string, string>;
+  tags: Array<{ Key: string; Value: string }>;
+  encryption?: EncryptionRecord;
+  replicationStatus?: ReplicationStatus;
+  ext?: Record<string, unknown>;
+  /** Replicas keep their source's version id (and may keep its time). */
+  versionId?: string;
+  lastModified?: Date;
+}
+
+export interface PublishOptions {
+  cause: string;
+  ctx?: CallContext;
+  /** Runs inside the transaction with the key's current latest version; throw to refuse (conditional writes). */
+  check?: (current: StoredVersion | undefined) => void;
+  /** Runs inside the transaction before the version is inserted (multipart clean-up). */
+  also?: () => void;
+}
+
+export interface DeleteResult {
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Exclusive. */
+  end: number;
+}
+
+const VERSION_ID = /^[A-Za-z0-9._-]{32}$/;
+
+export function newVersionId(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+export function isValidVersionId(value: string): boolean {
+  return value === "null" || VERSION_ID.test(value);
+}
+
+export class ObjectEngine {
+  private dead: string[] | undefined;
+
+  constructor(
+    readonly cloud: Cloud,
+    readonly store: S3Store,
+    readonly blobs: BlobStore,
+    readonly hooks: S3Hooks,
+  ) {}
+
+  /** Runs fn in one metadata transaction; files it dropped are unlinked once it committed. */
+  transaction<T>(fn: () => T): T {
+    if (this.dead) return fn();
+    this.dead = [];
+    try {
+      const result = this.store.transaction(fn);
+      const names = this.dead;
+      this.dead = undefined;
+      this.blobs.reap(names);
+      return result;
+    } catch (error) {
+      this.dead = undefined;
+      throw error;
+    }
+  }
+
+  /** Inside a transaction: forget the bytes of segments whose last reference is going. */
+  dropSegments(segments: Array<{ r: string }>): void {
+    for (const segment of segments) {
+      const name = this.blobs.drop(segment.r);
+      if (name) this.dead!.push(name);
+    }
+  }
+
+  /** Streams a body into a pending blob, checking every claim about it. */
+  async ingest(body: Readable | Buffer, claims: BodyClaims, codec?: ObjectCodec, segment = 0): Promise<{ pending: PendingBlob; facts: BodyFacts }> {
+    const digest = new BodyDigest(claims);
+    const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
+    let pending: PendingBlob;
+    try {
+      pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+    } catch (error) {
+      if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
+      throw error;
+    }
+    try {
+      return { pending, facts: digest.verify(body) };
+    } catch (error) {
+      pending.discard();
+      throw error;
+    }
+  }
+
+  // --- Writing ---------------------------------------------------------------
+
+  /** Publishes a new version of `key` under the bucket's versioning rules. */
+  publish(bucketName: string, key: string, attributes: VersionAttributes, content: NewContent, options: PublishOptions): StoredVersion {
+    try {
+      return this.transaction(() => {
+        const bucket = this.store.bucket(bucketName);
+        if (!bucket) throw S3Errors.noSuchBucket(bucketName);
+        const current = this.store.latest(bucketName, key);
+        options.check?.(current);
+        options.also?.();
+        let versionId: string;
+        if (attributes.versionId !== undefined) {
+          versionId = attributes.versionId;
+          const existing = this.store.version(bucketName, key, versionId);
+          if (existing) this.removeVersion(bucket, existing, options.cause, options.ctx);
+        } else if (bucket.versioning === "Enabled") {
+          versionId = newVersionId();
+        } else {
+          versionId = "null";
+          const existing = this.store.version(bucketName, key, "null");
+          if (existing) this.removeVersion(bucket, existing, options.cause, options.ctx);
+        }
+        const segments: Segment[] = content.segments.map((s) => ({ r: s.pending ? s.pending.commit() : s.ref!, n: s.size, s: s.segment }));
+        const record: Omit<StoredVersion, "rowId" | "isLatest"> = {
+          bucket: bucketName,
+          key,
+          versionId,
+          deleteMarker: false,
+          size: content.size,
+          etag: content.etag,
+          lastModified: attributes.lastModified ?? this.cloud.clock.date(),
+          storageClass: attributes.storageClass,
+          owner: attributes.owner,
+          contentType: attributes.contentType,
+          contentEncoding: attributes.contentEncoding,
+          contentDisposition: attributes.contentDisposition,
+          contentLanguage: attributes.contentLanguage,
+          cacheControl: attributes.cacheControl,
+          expires: attributes.expires,
+          websiteRedirectLocation: attributes.websiteRedirectLocation,
+          metadata: attributes.metadata,
+          tags: attributes.tags,
+          checksum: content.checksum,
+          partsCount: content.partsCount,
+          encryption: attributes.encryption,
+          replicationStatus: attributes.replicationStatus,
+          ext: attributes.ext ?? {},
+          segments,
+        };
+        const rowId = this.store.insertVersion(record);
+        const version: StoredVersion = { ...record, rowId, isLatest: true };
+        this.emit("versionWritten", { bucket, version, cause: options.cause, ctx: options.ctx });
+        return version;
+      });
+    } catch (error) {
+      for (const segment of content.segments) segment.pending?.discard();
+      throw error;
+    }
+  }
+
+  /** Deletes a key (a delete marker when versioned) or one version of it. */
+  delete(bucketName: string, key: string, versionId: string | undefined, cause: string, ctx?: CallContext): DeleteResult {
+    return this.transaction(() => {
+      const bucket = this.store.bucket(bucketName);
+      if (!bucket) throw S3Errors.noSuchBucket(bucketName);
+      if (versionId !== undefined) {
+        const version = this.store.version(bucketName, key, versionId);
+        if (!version) return { versionId, deleteMarker: false };
+        this.removeVersion(bucket, version, cause, ctx);
+        return { versionId, deleteMarker: version.deleteMarker };
+      }
+      if (!bucket.versioning) {
+        const version = this.store.latest(bucketName, key);
+        if (version) this.removeVersion(bucket, version, cause, ctx);
+        return { deleteMarker: false };
+      }
+      let markerId: string;
+      if (bucket.versioning === "Enabled") markerId = newVersionId();
+      else {
+        markerId = "null";
+        const existing = this.store.version(bucketName, key, "null");
+        if (existing) this.removeVersion(bucket, existing, cause, ctx);
+      }
+      const marker = this.insertDeleteMarker(bucket, key, markerId, ctx?.account ?? bucket.account);
+      this.emit("deleteMarkerCreated", { bucket, version: marker, cause, ctx });
+      return { versionId: markerId, deleteMarker: true };
+    });
+  }
+
+  /** Inserts a delete marker as the key's latest version (replicated markers keep their id). */
+  insertDeleteMarker(bucket: BucketRecord, key: string, versionId: string, owner: string, lastModified?: Date): StoredVersion {
+    const record: Omit<StoredVersion, "rowId" | "isLatest"> = {
+      bucket: bucket.name,
+      key,
+      versionId,
+      deleteMarker: true,
+      size: 0,
+      etag: "",
+      lastModified: lastModified ?? this.cloud.clock.date(),
+      storageClass: "STANDARD",
+      owner,
+      metadata: {},
+      tags: [],
+      ext: {},
+      segments: [],
+    };
+    const rowId = this.store.insertVersion(record);
+    return { ...record, rowId, isLatest: true };
+  }
+
+  /** Permanently removes one version (object or delete marker); inside a transaction. */
+  removeVersion(bucket: BucketRecord, version: StoredVersion, cause: string, ctx?: CallContext): void {
+    this.transaction(() => {
+      this.dropSegments(version.segments);
+      this.store.removeVersion(version);
+      this.emit("versionRemoved", { bucket, version, cause, ctx });
+    });
+  }
+
+  /** Changes a version's mutable state (tags, storage class, replication status, ext). */
+  updateVersion(version: StoredVersion, change: (v: StoredVersion) => void): StoredVersion {
+    return this.transaction(() => {
+      const fresh = this.store.versionByRowId(version.rowId);
+      if (!fresh) throw S3Errors.noSuchVersion(version.key, version.versionId);
+      change(fresh);
+      this.store.updateVersion(fresh);
+      return fresh;
+    });
+  }
+
+  private emit(kind: "versionWritten" | "deleteMarkerCreated" | "versionRemoved", event: VersionEvent): void {
+    const version = publicVersion(event.version as StoredVersion);
+    for (const listener of this.hooks.events) listener[kind]?.({ ...event, version });
+  }
+
+  // --- Reading ---------------------------------------------------------------
+
+  /**
+   * Plaintext bytes [start, end) of a version. Files stay readable until the
+   * stream ends, even if the version is deleted meanwhile.
+   */
+  read(version: StoredVersion, range: ByteRange | undefined, codec: ObjectCodec | undefined): Readable | Buffer {
+    const start = range?.start ?? 0;
+    const end = range?.end ?? version.size;
+    const pieces: Array<{ ref: string; from: number; to: number; segment: number }> = [];
+    let offset = 0;
+    for (const segment of version.segments) {
+      const segStart = offset;
+      const segEnd = offset + segment.n;
+      offset = segEnd;
+      if (segEnd <= start || segStart >= end) continue;
+      pieces.push({ ref: segment.r, from: Math.max(start, segStart) - segStart, to: Math.min(end, segEnd) - segStart, segment: segment.s });
+    }
+    if (pieces.length === 0) return Buffer.alloc(0);
+    if (!codec && pieces.length === 1) {
+      const piece = pieces[0];
+      const data = this.blobs.read(piece.ref, piece.from, piece.to);
+      if (Buffer.isBuffer(data)) return data;
+      this.blobs.retain(piece.ref);
+      let released = false;
+      const release = () => {
+        if (!released) (released = true), this.blobs.unretain(piece.ref);
+      };
+      data.once("close", release);
+      return data;
+    }
+    // Inline bytes are read now, inside this tick, like the metadata that points at them.
+    const sources = pieces.map((piece) => {
+      if (piece.ref.startsWith("i:")) return { piece, data: this.blobs.read(piece.ref, piece.from, piece.to) as Buffer };
+      this.blobs.retain(piece.ref);
+      return { piece, data: undefined as Buffer | undefined };
+    });
+    const blobs = this.blobs;
+    async function* generate(): AsyncGenerator<Buffer> {
+      let index = 0;
+      try {
+        for (; index < sources.length; index++) {
+          const { piece, data } = sources[index];
+          let stream: Readable = data ? Readable.from([data]) : (blobs.read(piece.ref, piece.from, piece.to) as Readable);
+          if (codec) stream = stream.pipe(codec.decrypt(piece.segment, piece.from));
+          for await (const chunk of stream) yield chunk as Buffer;
+          if (!data) blobs.unretain(piece.ref);
+        }
+      } finally {
+        for (let i = index + (index < sources.length && !sources[index].data ? 0 : 1); i < sources.length; i++) {
+          if (!sources[i].data) blobs.unretain(sources[i].piece.ref);
+        }
+      }
+    }
+    return Readable.from(generate(), { objectMode: false, highWaterMark: 1 << 20 });
+  }
+}
+
+/** The public view of a stored version (without storage details). */
+export function publicVersion(version: StoredVersion): ObjectVersion {
+  const { rowId: _rowId, segments: _segments, ...rest } = version;
+  return rest;
+}
