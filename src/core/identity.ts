@@ -60,6 +60,19 @@ export class IdentityStore {
     return { accessKeyId, account, principalArn: `arn:aws:iam::${account}:root`, userId: account };
   }
 
+  /** What strict mode checks a signature against; undefined for an unknown key. */
+  verifier(accessKeyId: string): { secretAccessKey: string; sessionToken?: string; expiration?: number } | undefined {
+    const issued = this.issued.get(accessKeyId);
+    if (issued) return { secretAccessKey: issued.secretAccessKey, sessionToken: issued.sessionToken, expiration: issued.expiration };
+    const configured = this.configured.get(accessKeyId);
+    return configured ? { secretAccessKey: configured.secretAccessKey } : undefined;
+  }
+
+  /** How many credentials strict mode knows of (configured and issued). */
+  get knownCount(): number {
+    return this.configured.size + this.issued.size;
+  }
+
   /** The secret for strict-mode verification, or undefined when the key is unknown or expired. */
   secretFor(accessKeyId: string, now: number): string | undefined {
     const issued = this.issued.get(accessKeyId);

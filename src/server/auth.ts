@@ -1,68 +1,88 @@
 /**
  * Strict mode: verify SigV4 signatures (headers and presigned URLs), the
- * payload hash, clock skew and expiry against known credentials.
+ * payload hash, clock skew, presign expiry and session tokens against known
+ * credentials (configured, from a credentials file or the environment,
+ * issued by STS, or IAM access keys). Errors are worded per protocol family.
  */
-import { AwsError, CommonErrors } from "../core/errors.js";
 import type { Cloud } from "../cloud.js";
+import { AwsError, CommonErrors } from "../core/errors.js";
 import { parseTimestamp } from "../protocol/values.js";
+import { AuthErrors, authFamily } from "./auth-errors.js";
 import type { Exchange } from "./exchange.js";
-import { canonicalRequest, computeSignature, sha256Hex, signaturesEqual } from "./sigv4.js";
+import { canonicalRequest, sha256Hex, signaturesEqual, signingKey, stringToSign } from "./sigv4.js";
+import { createHmac } from "node:crypto";
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+const UNSIGNED = "UNSIGNED-PAYLOAD";
 
 export async function authenticate(ex: Exchange, cloud: Cloud): Promise<void> {
   const info = ex.signature;
-  const isS3 = ex.definition?.name === "s3";
+  const family = authFamily(ex.protocol?.name);
   if (!info) {
     // Anonymous S3 requests are decided by bucket policy and ACLs; everything else needs a signature.
-    if (isS3) return;
-    throw CommonErrors.missingAuthentication();
+    if (family === "s3") return;
+    throw AuthErrors.missingAuthentication(family);
   }
-  // Clients sign with the wall clock; issued credentials expire on Stratus's clock (which may be virtual).
-  const now = Date.now();
-  const secret = cloud.identity.secretFor(info.accessKeyId, cloud.clock.now());
-  if (!secret) {
-    if (cloud.identity.isExpired(info.accessKeyId, cloud.clock.now())) {
-      throw new AwsError(isS3 ? "ExpiredToken" : "ExpiredTokenException", "The security token included in the request is expired", { status: isS3 ? 400 : 403 });
-    }
-    if (isS3) throw new AwsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { status: 403, fields: { AWSAccessKeyId: info.accessKeyId } });
-    throw CommonErrors.invalidClientTokenId();
-  }
-  if (!info.scopeDate) throw new AwsError("AccessDenied", "Signature Version 2 is not supported in strict mode; use SigV4.", { status: 403 });
+  const verifier = cloud.identity.verifier(info.accessKeyId);
+  if (!verifier) throw AuthErrors.unknownAccessKey(family, info.accessKeyId);
+  // Issued credentials expire on Stratus's clock (which may be virtual).
+  if (verifier.expiration !== undefined && verifier.expiration < cloud.clock.now()) throw AuthErrors.expiredToken(family);
+  if (verifier.sessionToken !== undefined && info.securityToken !== verifier.sessionToken) throw AuthErrors.invalidToken(family, info.accessKeyId);
+  if (!info.scopeDate) throw new AwsError("AccessDenied", "Signature Version 2 is not supported in strict mode; use Signature Version 4.", { status: 403 });
 
-  const signedAt = parseTimestamp(info.amzDate ?? ex.http.headers["date"] ?? "");
-  if (!signedAt) throw CommonErrors.incompleteSignature("Authorization requires the X-Amz-Date or Date header.");
-  if (info.presigned) {
-    const expires = info.expires ?? 0;
-    if (!(expires >= 1 && expires <= MAX_PRESIGN_SECONDS)) {
-      throw new AwsError("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds) that is 604800", { status: 400 });
-    }
-    if (now > signedAt.getTime() + expires * 1000) throw new AwsError("AccessDenied", "Request has expired", { status: 403 });
-  } else if (Math.abs(now - signedAt.getTime()) > MAX_SKEW_MS) {
-    throw new AwsError(
-      isS3 ? "RequestTimeTooSkewed" : "SignatureDoesNotMatch",
-      isS3 ? "The difference between the request time and the current time is too large." : `Signature expired: ${info.amzDate} is now earlier than the allowed window.`,
-      { status: 403 },
+  const dateText = info.amzDate ?? ex.http.headers["date"] ?? "";
+  const signedAt = parseTimestamp(dateText);
+  if (!signedAt) throw CommonErrors.incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+  const amzDate = basicIso(signedAt);
+  if (amzDate.slice(0, 8) !== info.scopeDate) {
+    throw CommonErrors.incompleteSignature(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${info.scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     );
   }
-
-  let payloadHash: string;
-  if (info.presigned) payloadHash = isS3 ? "UNSIGNED-PAYLOAD" : sha256Hex(await ex.http.readBody());
-  else if (ex.http.headers["x-amz-content-sha256"]) payloadHash = ex.http.headers["x-amz-content-sha256"]!;
-  else if (isS3) throw new AwsError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", { status: 400 });
-  else payloadHash = sha256Hex(await ex.http.readBody());
-
-  if (!isS3 && !payloadHash.startsWith("STREAMING-") && payloadHash !== "UNSIGNED-PAYLOAD") {
-    const actual = sha256Hex(await ex.http.readBody());
-    if (actual !== payloadHash) throw CommonErrors.signatureDoesNotMatch();
+  // Clients sign with the wall clock, whatever Stratus's clock says.
+  const now = new Date();
+  if (info.presigned) {
+    const expires = info.expires ?? NaN;
+    if (!(Number.isInteger(expires) && expires >= 1 && expires <= MAX_PRESIGN_SECONDS)) {
+      throw new AwsError("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds) that is 604800", { status: 400 });
+    }
+    const expiresAt = new Date(signedAt.getTime() + expires * 1000);
+    if (now > expiresAt) throw AuthErrors.presignExpired(family, expiresAt, now);
+    if (signedAt.getTime() - now.getTime() > MAX_SKEW_MS) throw AuthErrors.skewed(family, signedAt, now, MAX_SKEW_MS);
+  } else if (Math.abs(now.getTime() - signedAt.getTime()) > MAX_SKEW_MS) {
+    throw AuthErrors.skewed(family, signedAt, now, MAX_SKEW_MS);
   }
 
-  const canonical = canonicalRequest(ex.http, info, { doubleEncodePath: !isS3, payloadHash });
-  const expected = computeSignature(secret, info, canonical);
+  const payloadHash = await signedPayloadHash(ex, family === "s3");
+  const canonical = canonicalRequest(ex.http, info, { doubleEncodePath: family !== "s3", payloadHash });
+  const toSign = stringToSign(info, amzDate, canonical);
+  const expected = createHmac("sha256", signingKey(verifier.secretAccessKey, info.scopeDate, info.region, info.service)).update(toSign).digest("hex");
   if (!signaturesEqual(expected, info.signature)) {
-    throw isS3
-      ? new AwsError("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", { status: 403 })
-      : CommonErrors.signatureDoesNotMatch();
+    throw AuthErrors.signatureMismatch(family, { accessKeyId: info.accessKeyId, stringToSign: toSign, canonicalRequest: canonical, signature: info.signature });
   }
+}
+
+/**
+ * The payload hash the signature covers. S3 signs what x-amz-content-sha256
+ * says (S3 itself checks the body against it as it streams); every other
+ * service signs the hash of the body it actually received, so a body changed
+ * in flight, or a wrong x-amz-content-sha256, fails the signature.
+ */
+async function signedPayloadHash(ex: Exchange, isS3: boolean): Promise<string> {
+  const info = ex.signature!;
+  const declared = info.presigned
+    ? ex.http.query.find(([k]) => k === "X-Amz-Content-Sha256")?.[1]
+    : ex.http.headers["x-amz-content-sha256"];
+  if (isS3) {
+    if (info.presigned) return declared ?? UNSIGNED;
+    if (!declared) throw new AwsError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", { status: 400 });
+    return declared;
+  }
+  if (declared === UNSIGNED || declared?.startsWith("STREAMING-")) return declared;
+  return sha256Hex(await ex.http.readBody());
+}
+
+function basicIso(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 }

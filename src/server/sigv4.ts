@@ -135,10 +135,14 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export function computeSignature(secret: string, info: SignatureInfo, canonical: string): string {
+/** The string to sign: algorithm, request time (basic ISO 8601), credential scope, hash of the canonical request. */
+export function stringToSign(info: SignatureInfo, amzDate: string, canonical: string): string {
   const scope = `${info.scopeDate}/${info.region}/${info.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", info.amzDate ?? "", scope, sha256Hex(canonical)].join("\n");
-  return createHmac("sha256", signingKey(secret, info.scopeDate, info.region, info.service)).update(stringToSign).digest("hex");
+  return ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonical)].join("\n");
+}
+
+export function computeSignature(secret: string, info: SignatureInfo, canonical: string): string {
+  return createHmac("sha256", signingKey(secret, info.scopeDate, info.region, info.service)).update(stringToSign(info, info.amzDate ?? "", canonical)).digest("hex");
 }
 
 export function signaturesEqual(a: string, b: string): boolean {

@@ -1,64 +1,34 @@
 /**
  * IAM as the exercise uses it: roles with trust policies, inline and managed
- * policies, instance profiles. Stored now; enforcement can come later.
+ * policies (AWS's catalogue and the account's own, with versions), instance
+ * profiles, users and access keys. Stored and validated; not enforced yet.
+ * The provider merges the operations of small modules, one per family.
  */
 import type { Cloud } from "../../cloud.js";
-import { AwsError } from "../../core/errors.js";
-import { iamUniqueId } from "../../core/ids.js";
-import type { CreateRoleRequest, CreateRoleResponse, GetRoleRequest, GetRoleResponse, IamOperations, Role } from "../../generated/iam.js";
-import type { CallContext, ServiceProvider } from "../types.js";
-import { IamStore, type RoleRecord } from "./store.js";
+import type { IamOperations } from "../../generated/iam.js";
+import { composeOperations } from "../compose.js";
+import type { ServiceProvider } from "../types.js";
+import { AttachmentOperations } from "./attachments.js";
+import { InlinePolicyOperations } from "./inline-policies.js";
+import { InstanceProfileOperations } from "./instance-profiles.js";
+import { PolicyOperations } from "./policies.js";
+import { RoleOperations } from "./roles.js";
+import { IamStore } from "./store.js";
+import { UserOperations } from "./users.js";
 
-type Implemented = Pick<IamOperations, "CreateRole" | "GetRole">;
-
-export class IamProvider implements ServiceProvider, Implemented {
+export class IamProvider implements ServiceProvider {
   readonly store: IamStore;
 
   constructor(readonly cloud: Cloud) {
     this.store = new IamStore(cloud);
+    const modules = [
+      new RoleOperations(cloud, this.store),
+      new InlinePolicyOperations(this.store),
+      new PolicyOperations(cloud, this.store),
+      new AttachmentOperations(this.store),
+      new InstanceProfileOperations(cloud, this.store),
+      new UserOperations(cloud, this.store),
+    ] satisfies Array<Partial<IamOperations>>;
+    composeOperations(this, modules);
   }
-
-  CreateRole(input: CreateRoleRequest, ctx: CallContext): CreateRoleResponse {
-    const roles = this.store.roles(ctx.account);
-    if (roles.has(input.RoleName.toLowerCase())) {
-      throw new AwsError("EntityAlreadyExists", `Role with name ${input.RoleName} already exists.`, { status: 409 });
-    }
-    const path = input.Path ?? "/";
-    const record: RoleRecord = {
-      RoleName: input.RoleName,
-      RoleId: iamUniqueId("AROA"),
-      Arn: `arn:aws:iam::${ctx.account}:role${path}${input.RoleName}`,
-      Path: path,
-      CreateDate: this.cloud.clock.date(),
-      AssumeRolePolicyDocument: input.AssumeRolePolicyDocument,
-      Description: input.Description,
-      MaxSessionDuration: input.MaxSessionDuration ?? 3600,
-      PermissionsBoundaryArn: input.PermissionsBoundary,
-      Tags: input.Tags ?? [],
-      InlinePolicies: {},
-      AttachedPolicyArns: [],
-    };
-    roles.put(input.RoleName.toLowerCase(), record);
-    return { Role: toRole(record) };
-  }
-
-  GetRole(input: GetRoleRequest, ctx: CallContext): GetRoleResponse {
-    const record = this.store.findRole(ctx.account, input.RoleName);
-    if (!record) throw new AwsError("NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, { status: 404 });
-    return { Role: toRole(record) };
-  }
-}
-
-function toRole(record: RoleRecord): Role {
-  return {
-    Path: record.Path,
-    RoleName: record.RoleName,
-    RoleId: record.RoleId,
-    Arn: record.Arn,
-    CreateDate: record.CreateDate,
-    AssumeRolePolicyDocument: encodeURIComponent(record.AssumeRolePolicyDocument),
-    Description: record.Description,
-    MaxSessionDuration: record.MaxSessionDuration,
-    Tags: record.Tags.length ? record.Tags : undefined,
-  };
 }

@@ -1,6 +1,7 @@
 /**
  * IAM's records, kept per account (IAM is global: region "global"). Other
- * services look roles and instance profiles up through IamStore.
+ * services look roles and instance profiles up through IamStore. Records are
+ * keyed by lower-cased name: IAM names are unique regardless of case.
  */
 import type { Cloud } from "../../cloud.js";
 import { parseArn } from "../../core/ids.js";
@@ -40,17 +41,78 @@ export interface InstanceProfileRecord {
   Tags: TagRecord[];
 }
 
+export interface PolicyVersionRecord {
+  VersionId: string;
+  Document: string;
+  CreateDate: Date;
+}
+
+/** A customer managed policy (AWS managed ones come from the catalogue). */
+export interface ManagedPolicyRecord {
+  PolicyName: string;
+  PolicyId: string;
+  Arn: string;
+  Path: string;
+  Description?: string;
+  CreateDate: Date;
+  UpdateDate: Date;
+  DefaultVersionId: string;
+  Versions: PolicyVersionRecord[];
+  /** The highest version number ever used: ids are never reused. */
+  LastVersion: number;
+  Tags: TagRecord[];
+}
+
+export interface UserRecord {
+  UserName: string;
+  UserId: string;
+  Arn: string;
+  Path: string;
+  CreateDate: Date;
+  PermissionsBoundaryArn?: string;
+  Tags: TagRecord[];
+  InlinePolicies: Record<string, string>;
+  AttachedPolicyArns: string[];
+}
+
+export interface AccessKeyRecord {
+  AccessKeyId: string;
+  /** Empty for the account root's own keys. */
+  UserName: string;
+  Status: "Active" | "Inactive";
+  CreateDate: Date;
+  SecretAccessKey: string;
+}
+
 export const GLOBAL = "global";
 
 export class IamStore {
   constructor(private readonly cloud: Cloud) {}
 
+  private collection<T>(kind: string, account: string): ScopedCollection<T> {
+    return this.cloud.documents.collection<T>("iam", kind).scope({ account, region: GLOBAL });
+  }
+
   roles(account: string): ScopedCollection<RoleRecord> {
-    return this.cloud.documents.collection<RoleRecord>("iam", "roles").scope({ account, region: GLOBAL });
+    return this.collection("roles", account);
   }
 
   instanceProfiles(account: string): ScopedCollection<InstanceProfileRecord> {
-    return this.cloud.documents.collection<InstanceProfileRecord>("iam", "instance-profiles").scope({ account, region: GLOBAL });
+    return this.collection("instance-profiles", account);
+  }
+
+  /** Customer managed policies, keyed by lower-cased name (names are unique in an account). */
+  policies(account: string): ScopedCollection<ManagedPolicyRecord> {
+    return this.collection("policies", account);
+  }
+
+  users(account: string): ScopedCollection<UserRecord> {
+    return this.collection("users", account);
+  }
+
+  /** Access keys by access key id. */
+  accessKeys(account: string): ScopedCollection<AccessKeyRecord> {
+    return this.collection("access-keys", account);
   }
 
   /** A role by name or ARN; an ARN names its own account. */
@@ -71,5 +133,12 @@ export class IamStore {
       return name ? this.instanceProfiles(arn.account || account).get(name.toLowerCase()) : undefined;
     }
     return this.instanceProfiles(account).get(nameOrArn.toLowerCase());
+  }
+
+  /** The role an instance profile carries, if any (what an instance's IMDS credentials act as). */
+  roleOfInstanceProfile(account: string, nameOrArn: string): RoleRecord | undefined {
+    const profile = this.findInstanceProfile(account, nameOrArn);
+    const roleName = profile?.Roles[0];
+    return roleName ? this.roles(parseArn(profile.Arn)?.account || account).get(roleName.toLowerCase()) : undefined;
   }
 }
