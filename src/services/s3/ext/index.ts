@@ -2,6 +2,7 @@
 import { AccessModule } from "../access/module.js";
 import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
+import { LifecycleModule } from "../lifecycle/module.js";
 import type { S3ModuleFactory } from "../modules.js";
 import { TaggingModule } from "../tagging/module.js";
 
@@ -10,4 +11,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new EncryptionModule(s3),
   (s3) => new TaggingModule(s3),
   (s3) => new CorsModule(s3),
+  (s3) => new LifecycleModule(s3),
 ];
