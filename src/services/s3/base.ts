@@ -3,6 +3,8 @@
  * and the one way to resolve and authorize the bucket a request names.
  */
 import type { Cloud } from "../../cloud.js";
+import { AwsError } from "../../core/errors.js";
+import { parseTimestamp } from "../../protocol/values.js";
 import type { CallContext } from "../types.js";
 import type { ObjectEngine } from "./engine.js";
 import { S3Errors } from "./errors.js";
@@ -70,6 +72,33 @@ export interface AccessOptions {
   input?: object;
 }
 
+/**
+ * A presigned URL stops working when it expires, whatever the auth mode (strict
+ * mode checks it with the signature). Clients sign with their wall clock, so
+ * this compares with the wall clock too, not Stratus's (possibly virtual) one.
+ */
+function checkPresignedExpiry(ctx: CallContext): void {
+  if (ctx.cloud.options.auth === "strict") return;
+  const query = ctx.request.query;
+  const amzDate = query.find(([k]) => k === "X-Amz-Date")?.[1];
+  const expires = query.find(([k]) => k === "X-Amz-Expires")?.[1];
+  if (amzDate === undefined || expires === undefined) return;
+  const seconds = Number(expires);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 604800) {
+    throw new AwsError("AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds) that is 604800", { status: 400 });
+  }
+  const signedAt = parseTimestamp(amzDate);
+  if (!signedAt) throw new AwsError("AuthorizationQueryParametersError", "Invalid date format of header X-Amz-Date", { status: 400 });
+  const expiresAt = signedAt.getTime() + seconds * 1000;
+  const now = Date.now();
+  if (now > expiresAt) {
+    throw new AwsError("AccessDenied", "Request has expired", {
+      status: 403,
+      fields: { "X-Amz-Expires": seconds, Expires: new Date(expiresAt).toISOString(), ServerTime: new Date(now).toISOString() },
+    });
+  }
+}
+
 export class S3Base {
   constructor(readonly s3: S3Provider) {}
 
@@ -99,6 +128,7 @@ export class S3Base {
 
   /** Authorizes a request (for a bucket, or account-level when bucket is undefined). */
   async authorize(ctx: CallContext, bucket: BucketRecord | undefined, bucketName: string | undefined, options: AccessOptions = {}): Promise<void> {
+    checkPresignedExpiry(ctx);
     const conditions: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.conditions ?? {})) if (v !== undefined) conditions[k] = v;
     await this.hooks.authorizer.authorize({

@@ -60,7 +60,7 @@ export function describeVersion(version: StoredVersion, bucket: BucketRecord, ch
     ContentDisposition: version.contentDisposition,
     ContentLanguage: version.contentLanguage,
     CacheControl: version.cacheControl,
-    Expires: version.expires ? new Date(version.expires) : undefined,
+    Expires: version.expires,
     WebsiteRedirectLocation: version.websiteRedirectLocation,
     Metadata: version.metadata,
     StorageClass: version.storageClass === "STANDARD" ? undefined : version.storageClass,
@@ -168,14 +168,15 @@ function safeDecode(text: string): string {
 
 /** The descriptive headers a write request sets on its object. */
 export function contentHeadersOf(input: Record<string, unknown>) {
-  const expires = input.Expires as Date | undefined;
+  // Expires is a string in the model: stored as sent, echoed as sent.
+  const expires = input.Expires instanceof Date ? input.Expires.toUTCString() : (input.Expires as string | undefined);
   return {
     contentType: input.ContentType as string | undefined,
     contentEncoding: input.ContentEncoding as string | undefined,
     contentDisposition: input.ContentDisposition as string | undefined,
     contentLanguage: input.ContentLanguage as string | undefined,
     cacheControl: input.CacheControl as string | undefined,
-    expires: expires instanceof Date && !Number.isNaN(expires.getTime()) ? expires.toUTCString() : undefined,
+    expires,
     websiteRedirectLocation: input.WebsiteRedirectLocation as string | undefined,
   };
 }

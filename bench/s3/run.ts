@@ -1,0 +1,284 @@
+/**
+ * bench/s3: Stratus vs moto_server vs a raw node:http baseline, in one run.
+ *
+ *   npm run bench:s3 [-- --quick] [-- --no-moto] [-- --seconds 5]
+ *
+ * Phases: 4 KiB PUT+GET with 16 concurrent clients (ops/s); 64 MiB PUT and
+ * GET (MB/s); ListObjectsV2 pages of 1000 over 10k and 100k keys (ms per
+ * page); peak server RSS during a 1 GiB upload. Prints a table and ratios.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { BenchClient } from "./client.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const NO_MOTO = args.includes("--no-moto");
+const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (QUICK ? 3 : 8);
+const LIST_SIZES = QUICK ? [2_000, 10_000] : [10_000, 100_000];
+const LARGE = 64 * 1024 * 1024;
+const LARGE_ROUNDS = QUICK ? 2 : 4;
+const HUGE = (QUICK ? 256 : 1024) * 1024 * 1024;
+
+interface Server {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+  s3: boolean;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+async function waitReady(port: number, proc: ChildProcess, name: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not start`);
+}
+
+async function startServer(name: "stratus" | "moto" | "raw"): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  let proc: ChildProcess;
+  if (name === "stratus") {
+    proc = spawn(process.execPath, [path.join(ROOT, "bin/stratus.js"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" });
+  } else if (name === "moto") {
+    proc = spawn("moto_server", ["-p", String(port)], { stdio: "ignore", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
+  } else {
+    proc = spawn(process.execPath, [path.join(ROOT, "dist/bench/s3/raw-server.js"), String(port), dir], { stdio: "ignore" });
+  }
+  await waitReady(port, proc, name);
+  return { name, port, proc, dir, s3: name !== "raw" };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  if (server.proc.exitCode === null) {
+    const exited = new Promise((r) => server.proc.once("exit", r));
+    server.proc.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (server.proc.exitCode === null) server.proc.kill("SIGKILL");
+  }
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function smallObjects(server: Server, seconds: number): Promise<number> {
+  const client = new BenchClient("127.0.0.1", server.port);
+  if (server.s3) await client.ok("PUT", "/small");
+  const body = Buffer.alloc(4096, 7);
+  const workers = 16;
+  let ops = 0;
+  let counting = false;
+  const stopAt = Date.now() + (seconds + 1) * 1000;
+  setTimeout(() => (counting = true), 1000);
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let i = 0; Date.now() < stopAt; i++) {
+        const key = `/small/w${w}/k${i % 500}`;
+        await client.ok("PUT", key, { body });
+        const got = await client.ok("GET", key);
+        if (got.body.length !== body.length) throw new Error(`${server.name}: GET returned ${got.body.length} bytes`);
+        if (counting) {
+          if (!started) started = Date.now();
+          ops += 2;
+        }
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  client.close();
+  return ops / elapsed;
+}
+
+async function largeObjects(server: Server): Promise<{ put: number; get: number }> {
+  const client = new BenchClient("127.0.0.1", server.port, 4);
+  if (server.s3) await client.ok("PUT", "/large");
+  const body = Buffer.alloc(LARGE);
+  for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE(i, i);
+  let putSeconds = 0;
+  let getSeconds = 0;
+  for (let round = 0; round < LARGE_ROUNDS; round++) {
+    let t = process.hrtime.bigint();
+    await client.ok("PUT", `/large/obj${round}`, { body });
+    putSeconds += Number(process.hrtime.bigint() - t) / 1e9;
+    t = process.hrtime.bigint();
+    const got = await client.ok("GET", `/large/obj${round}`, { sink: true });
+    getSeconds += Number(process.hrtime.bigint() - t) / 1e9;
+    if (got.body.length !== LARGE) throw new Error(`${server.name}: GET returned ${got.body.length} bytes`);
+  }
+  client.close();
+  const mb = (LARGE * LARGE_ROUNDS) / 1e6;
+  return { put: mb / putSeconds, get: mb / getSeconds };
+}
+
+async function populate(client: BenchClient, bucket: string, from: number, to: number): Promise<void> {
+  let next = from;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= to) return;
+        await client.ok("PUT", `/${bucket}/data/${String(i).padStart(7, "0")}.bin`, { body: Buffer.alloc(0) });
+      }
+    }),
+  );
+}
+
+/** Mean ms per ListObjectsV2 page of 1000 over a full scan, and for a page deep in the bucket. */
+async function listPages(client: BenchClient, bucket: string, total: number): Promise<{ scan: number; deep: number }> {
+  let token: string | undefined;
+  let pages = 0;
+  const t = process.hrtime.bigint();
+  do {
+    const query = `list-type=2&max-keys=1000${token ? `&continuation-token=${encodeURIComponent(token)}` : ""}`;
+    const response = await client.ok("GET", `/${bucket}`, { query });
+    const text = response.body.toString();
+    token = /<NextContinuationToken>([^<]+)<\/NextContinuationToken>/.exec(text)?.[1];
+    pages++;
+  } while (token);
+  const scan = Number(process.hrtime.bigint() - t) / 1e6 / pages;
+  const startAfter = `data/${String(total - 1500).padStart(7, "0")}.bin`;
+  const rounds = 10;
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) await client.ok("GET", `/${bucket}`, { query: `list-type=2&max-keys=1000&start-after=${encodeURIComponent(startAfter)}` });
+  const deep = Number(process.hrtime.bigint() - t2) / 1e6 / rounds;
+  return { scan, deep };
+}
+
+async function listing(server: Server, sizes: number[]): Promise<Array<{ keys: number; scan: number; deep: number; populateRate: number }>> {
+  const client = new BenchClient("127.0.0.1", server.port);
+  await client.ok("PUT", "/listing");
+  const out = [];
+  let have = 0;
+  for (const size of sizes) {
+    const t = Date.now();
+    await populate(client, "listing", have, size);
+    const populateRate = (size - have) / ((Date.now() - t) / 1000);
+    have = size;
+    out.push({ keys: size, ...(await listPages(client, "listing", size)), populateRate });
+  }
+  client.close();
+  return out;
+}
+
+async function hugeUpload(server: Server): Promise<{ peakRss: number; mbps: number }> {
+  const client = new BenchClient("127.0.0.1", server.port, 1);
+  if (server.s3) await client.ok("PUT", "/huge");
+  const chunk = Buffer.alloc(1024 * 1024, 1);
+  let sent = 0;
+  const body = new Readable({
+    read() {
+      if (sent >= HUGE) return void this.push(null);
+      sent += chunk.length;
+      this.push(chunk);
+    },
+  });
+  let peak = rssOf(server.proc.pid!);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(server.proc.pid!))), 20);
+  const t = process.hrtime.bigint();
+  await client.ok("PUT", "/huge/one-gib.bin", { body, length: HUGE });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  clearInterval(sampler);
+  peak = Math.max(peak, rssOf(server.proc.pid!));
+  client.close();
+  return { peakRss: peak, mbps: HUGE / 1e6 / seconds };
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? "—" : n.toFixed(digits));
+const ratio = (a: number | undefined, b: number | undefined, invert = false) =>
+  a === undefined || b === undefined || !a || !b ? "—" : `${(invert ? b / a : a / b).toFixed(1)}×`;
+
+async function main(): Promise<void> {
+  const motoAvailable = !NO_MOTO && spawnSync("sh", ["-c", "command -v moto_server"]).status === 0;
+  const names: Array<"stratus" | "moto" | "raw"> = motoAvailable ? ["stratus", "moto", "raw"] : ["stratus", "raw"];
+  const results: Record<string, Record<string, any>> = {};
+  for (const name of names) {
+    results[name] = {};
+    process.stderr.write(`\n[${name}] small objects (${SECONDS}s)... `);
+    let server = await startServer(name);
+    try {
+      results[name].small = await smallObjects(server, SECONDS);
+      process.stderr.write(`${fmt(results[name].small)} ops/s; large objects... `);
+      results[name].large = await largeObjects(server);
+      process.stderr.write(`PUT ${fmt(results[name].large.put)} MB/s GET ${fmt(results[name].large.get)} MB/s`);
+      if (server.s3) {
+        const sizes = name === "moto" && !QUICK ? [LIST_SIZES[0]] : LIST_SIZES;
+        process.stderr.write(`; listing ${sizes.join("/")} keys... `);
+        results[name].listing = await listing(server, sizes);
+        process.stderr.write(results[name].listing.map((l: any) => `${l.keys}: ${fmt(l.scan, 1)} ms/page`).join(", "));
+      }
+    } finally {
+      await stopServer(server);
+    }
+    process.stderr.write(`; ${HUGE / 1024 ** 3} GiB upload... `);
+    server = await startServer(name);
+    try {
+      results[name].huge = await hugeUpload(server);
+      process.stderr.write(`peak RSS ${fmt(results[name].huge.peakRss / 1e6)} MB\n`);
+    } finally {
+      await stopServer(server);
+    }
+  }
+  const s = results.stratus;
+  const m = results.moto;
+  const r = results.raw;
+  const listAt = (res: any, keys: number, field: "scan" | "deep") => res?.listing?.find((l: any) => l.keys === keys)?.[field];
+  const rows: string[][] = [
+    ["4 KiB PUT+GET, 16 clients (ops/s)", fmt(s.small), fmt(m?.small), fmt(r.small), ratio(s.small, m?.small), ratio(s.small, r.small)],
+    ["64 MiB PUT (MB/s)", fmt(s.large.put), fmt(m?.large.put), fmt(r.large.put), ratio(s.large.put, m?.large.put), ratio(s.large.put, r.large.put)],
+    ["64 MiB GET (MB/s)", fmt(s.large.get), fmt(m?.large.get), fmt(r.large.get), ratio(s.large.get, m?.large.get), ratio(s.large.get, r.large.get)],
+  ];
+  for (const keys of LIST_SIZES) {
+    rows.push([`ListObjectsV2 page of 1000, ${keys.toLocaleString("en")} keys, full scan (ms/page)`, fmt(listAt(s, keys, "scan"), 1), fmt(listAt(m, keys, "scan"), 1), "—", ratio(listAt(s, keys, "scan"), listAt(m, keys, "scan"), true), "—"]);
+    rows.push([`ListObjectsV2 page of 1000, ${keys.toLocaleString("en")} keys, deep start-after (ms/page)`, fmt(listAt(s, keys, "deep"), 1), fmt(listAt(m, keys, "deep"), 1), "—", ratio(listAt(s, keys, "deep"), listAt(m, keys, "deep"), true), "—"]);
+  }
+  rows.push([`Peak server RSS during a ${HUGE / 1024 ** 3} GiB PUT (MB)`, fmt(s.huge.peakRss / 1e6), fmt(m?.huge.peakRss / 1e6), fmt(r.huge.peakRss / 1e6), "—", "—"]);
+  rows.push([`${HUGE / 1024 ** 3} GiB PUT throughput (MB/s)`, fmt(s.huge.mbps), fmt(m?.huge.mbps), fmt(r.huge.mbps), ratio(s.huge.mbps, m?.huge.mbps), ratio(s.huge.mbps, r.huge.mbps)]);
+  const header = ["", "Stratus", "moto_server", "raw node:http", "Stratus / moto", "Stratus / raw"];
+  const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
+  process.stdout.write(`\n${lines.join("\n")}\n\nnode ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ${new Date().toISOString().slice(0, 10)}${QUICK ? ", --quick" : ""}\n`);
+  if (s.listing?.length === 2) {
+    const [a, b] = s.listing;
+    process.stdout.write(`Stratus listing: ${fmt(a.scan, 1)} ms/page at ${a.keys} keys vs ${fmt(b.scan, 1)} ms/page at ${b.keys} keys (×${(b.scan / a.scan).toFixed(2)})\n`);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`\nbench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
