@@ -4,6 +4,7 @@ import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
 import { LifecycleModule } from "../lifecycle/module.js";
 import type { S3ModuleFactory } from "../modules.js";
+import { ReplicationModule } from "../replication/module.js";
 import { TaggingModule } from "../tagging/module.js";
 
 export const S3X_MODULES: S3ModuleFactory[] = [
@@ -12,4 +13,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new TaggingModule(s3),
   (s3) => new CorsModule(s3),
   (s3) => new LifecycleModule(s3),
+  (s3) => new ReplicationModule(s3),
 ];
