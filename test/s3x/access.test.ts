@@ -23,7 +23,7 @@ import {
   PutObjectAclCommand,
 } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
-import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
+import { sdkConfig, startTestStratus } from "../support/stratus.js";
 
 const ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers";
 
@@ -207,23 +207,5 @@ describe("S3 access control", () => {
     await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: "acls", OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }] } }));
     await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: "acls" }));
     await assert.rejects(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: "acls" })), rejectsWith("OwnershipControlsNotFoundError", 404));
-  });
-
-  it("runs the exercise's Part 3.1 public access block commands through the aws CLI", async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: "ml-models-pab" }));
-    const put = await awsCli(stratus, [
-      "s3api", "put-public-access-block", "--bucket", "ml-models-pab",
-      "--public-access-block-configuration", "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-    ]);
-    assert.equal(put.code, 0, put.stderr);
-    const got = await awsCli(stratus, ["s3api", "get-public-access-block", "--bucket", "ml-models-pab"]);
-    assert.equal(got.code, 0, got.stderr);
-    assert.deepEqual(got.json().PublicAccessBlockConfiguration, { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
-    const denied = await awsCli(stratus, [
-      "s3api", "put-bucket-policy", "--bucket", "ml-models-pab",
-      "--policy", policy({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::ml-models-pab/*" }),
-    ]);
-    assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /AccessDenied/);
   });
 });

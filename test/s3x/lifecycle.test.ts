@@ -48,68 +48,21 @@ const EXERCISE_RULES: LifecycleRule[] = [
   { ID: "cleanup-incomplete-uploads", Status: "Enabled", Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
 ];
 
-/** Part 3.3 as the exercise types it. */
-const PART_3_3 = `BUCKET_NAME=ml-models-dev-000000000000
-cat > s3-lifecycle-policy.json <<EOF
-{
-  "Rules": [
+/** Part 3.3's JSON as the exercise writes it, once "Id" is spelled "ID" so that the CLI sends it. */
+const PART_3_3_WITH_ID = {
+  Rules: [
     {
-      "Id": "archive-old-models",
-      "Status": "Enabled",
-      "Filter": {
-        "Prefix": "models/"
-      },
-      "Transitions": [
-        {
-          "Days": 30,
-          "StorageClass": "STANDARD_IA"
-        },
-        {
-          "Days": 90,
-          "StorageClass": "GLACIER_IR"
-        }
-      ],
-      "NoncurrentVersionTransitions": [
-        {
-          "NoncurrentDays": 7,
-          "StorageClass": "STANDARD_IA"
-        },
-        {
-          "NoncurrentDays": 30,
-          "StorageClass": "GLACIER_IR"
-        }
-      ],
-      "NoncurrentVersionExpiration": {
-        "NoncurrentDays": 180
-      }
+      ID: "archive-old-models",
+      Status: "Enabled",
+      Filter: { Prefix: "models/" },
+      Transitions: [{ Days: 30, StorageClass: "STANDARD_IA" }, { Days: 90, StorageClass: "GLACIER_IR" }],
+      NoncurrentVersionTransitions: [{ NoncurrentDays: 7, StorageClass: "STANDARD_IA" }, { NoncurrentDays: 30, StorageClass: "GLACIER_IR" }],
+      NoncurrentVersionExpiration: { NoncurrentDays: 180 },
     },
-    {
-      "Id": "delete-old-logs",
-      "Status": "Enabled",
-      "Filter": {
-        "Prefix": "logs/"
-      },
-      "Expiration": {
-        "Days": 30
-      }
-    },
-    {
-      "Id": "cleanup-incomplete-uploads",
-      "Status": "Enabled",
-      "Filter": {},
-      "AbortIncompleteMultipartUpload": {
-        "DaysAfterInitiation": 7
-      }
-    }
-  ]
-}
-EOF
-
-# Apply lifecycle policy
-aws s3api put-bucket-lifecycle-configuration \\
-  --bucket $BUCKET_NAME \\
-  --lifecycle-configuration file://s3-lifecycle-policy.json
-`;
+    { ID: "delete-old-logs", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 30 } },
+    { ID: "cleanup-incomplete-uploads", Status: "Enabled", Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+  ],
+};
 
 async function versions(s3: S3Client, bucket: string, prefix: string) {
   const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
@@ -125,24 +78,16 @@ describe("S3 lifecycle on the virtual clock", () => {
   });
   after(() => stratus.stop());
 
-  it("runs the exercise's Part 3.3 through the aws CLI: Id is rejected by the CLI, as on AWS", async () => {
+  it("answers the exercise's Part 3.3 rules (with ID) as AWS does, and accepts them with 30-day noncurrent IA", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "ml-models-dev-000000000000" }));
     const dir = mkdtempSync(path.join(os.tmpdir(), "lc-cli-"));
     try {
-      const verbatim = await bash(stratus, PART_3_3, { cwd: dir });
-      assert.notEqual(verbatim.code, 0);
-      assert.match(verbatim.stderr, /Unknown parameter in LifecycleConfiguration\.Rules\[0\]: "Id"/);
-      // With ID the CLI sends it, and S3 answers what AWS answers: noncurrent IA transitions need 30 days.
-      const withId = await bash(
-        stratus,
-        `sed -i 's/"Id"/"ID"/' s3-lifecycle-policy.json
-aws s3api put-bucket-lifecycle-configuration --bucket ml-models-dev-000000000000 --lifecycle-configuration file://s3-lifecycle-policy.json`,
-        { cwd: dir },
-      );
+      writeFileSync(path.join(dir, "s3-lifecycle-policy.json"), JSON.stringify(PART_3_3_WITH_ID, null, 2));
+      writeFileSync(path.join(dir, "fixed.json"), JSON.stringify({ Rules: EXERCISE_RULES }));
+      const withId = await bash(stratus, "aws s3api put-bucket-lifecycle-configuration --bucket ml-models-dev-000000000000 --lifecycle-configuration file://s3-lifecycle-policy.json", { cwd: dir });
       assert.notEqual(withId.code, 0);
       assert.match(withId.stderr, /InvalidArgument/);
       assert.match(withId.stderr, /'NoncurrentDays' in NoncurrentVersionTransition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'/);
-      writeFileSync(path.join(dir, "fixed.json"), JSON.stringify({ Rules: EXERCISE_RULES }));
       const fixed = await bash(
         stratus,
         `aws s3api put-bucket-lifecycle-configuration --bucket ml-models-dev-000000000000 --lifecycle-configuration file://fixed.json
@@ -152,6 +97,7 @@ aws s3api get-bucket-lifecycle-configuration --bucket ml-models-dev-000000000000
       assert.equal(fixed.code, 0, fixed.stderr);
       const got = JSON.parse(fixed.stdout);
       assert.deepEqual(got.Rules.map((r: any) => r.ID), ["archive-old-models", "delete-old-logs", "cleanup-incomplete-uploads"]);
+      assert.deepEqual(got.Rules[0].NoncurrentVersionTransitions, [{ NoncurrentDays: 30, StorageClass: "STANDARD_IA" }, { NoncurrentDays: 60, StorageClass: "GLACIER_IR" }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
