@@ -20,6 +20,8 @@ import type { ReplicationMetrics } from "./metrics.js";
 
 export const REPLICATE_JOB = "s3.replicate";
 const RETRY_MS = 60_000;
+/** A copy interrupted this many times (crashes mid-copy) is given up as FAILED. */
+const MAX_ATTEMPTS = 5;
 
 export interface Target {
   /** Destination bucket name. */
@@ -111,6 +113,10 @@ export class Replicator {
     const source = this.store.bucket(p.bucket);
     const version = this.store.version(p.bucket, p.key, p.versionId);
     if (!source || !version) return;
+    if (p.attempt >= MAX_ATTEMPTS) {
+      if (!p.deleteMarker) this.engine.updateVersion(version, (v) => void (v.replicationStatus = "FAILED"));
+      return;
+    }
     // Re-armed before the work: if Stratus dies mid-copy, the copy is tried again after the restart.
     this.enqueue(source, { ...p, attempt: p.attempt + 1 }, this.cloud.clock.now() + RETRY_MS);
     let failed = false;
