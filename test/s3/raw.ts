@@ -94,3 +94,84 @@ export function rawS3(stratus: RunningStratus, method: string, path: string, opt
     req.end(body);
   });
 }
+
+/** Encodes a body as signed aws-chunked (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) and PUTs it. */
+export function signedChunkedPut(
+  stratus: RunningStratus,
+  path: string,
+  chunks: Buffer[],
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  options: { tamper?: boolean; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
+  const url = new URL(stratus.endpoint);
+  const rawPath = encodePath(path);
+  const now = new Date();
+  const decoded = chunks.reduce((n, c) => n + c.length, 0);
+  const sizes = [...chunks.map((c) => c.length), 0];
+  // The encoded length is known before signing: signatures are 64 hex characters.
+  const encodedLength = sizes.reduce((n, size) => n + size.toString(16).length + ";chunk-signature=".length + 64 + 2 + size + 2, 0);
+  const headers = signHeaders(
+    "PUT",
+    rawPath,
+    "",
+    {
+      host: `${url.hostname}:${url.port}`,
+      "content-encoding": "aws-chunked",
+      "x-amz-decoded-content-length": String(decoded),
+      "content-length": String(encodedLength),
+      ...options.headers,
+    },
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    { ...credentials, region: "us-east-1" },
+    now,
+  );
+  const amzDate = headers["x-amz-date"];
+  const date = amzDate.slice(0, 8);
+  const scope = `${date}/us-east-1/s3/aws4_request`;
+  const kDate = createHmac("sha256", "AWS4" + credentials.secretAccessKey).update(date).digest();
+  const kSigning = ["us-east-1", "s3", "aws4_request"].reduce((k, part) => createHmac("sha256", k).update(part).digest(), kDate);
+  let previous = /Signature=([0-9a-f]+)/.exec(headers.authorization)![1];
+  const emptyHash = createHash("sha256").update("").digest("hex");
+  const parts: Buffer[] = [];
+  for (const data of [...chunks, Buffer.alloc(0)]) {
+    const toSign = ["AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, previous, emptyHash, createHash("sha256").update(data).digest("hex")].join("\n");
+    const signature = createHmac("sha256", kSigning).update(toSign).digest("hex");
+    previous = signature;
+    const payload = options.tamper && data.length > 0 ? Buffer.from(data.map((b) => b ^ 1)) : data;
+    parts.push(Buffer.from(`${data.length.toString(16)};chunk-signature=${signature}\r\n`), payload, Buffer.from("\r\n"));
+  }
+  const body = Buffer.concat(parts);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method: "PUT", path: rawPath, headers }, (res) => {
+      const out: Buffer[] = [];
+      res.on("data", (c) => out.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(out).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** PUTs a body as unsigned aws-chunked with a trailing checksum header (what SDKs send). */
+export function unsignedTrailerPut(
+  stratus: RunningStratus,
+  path: string,
+  chunks: Buffer[],
+  trailer: { name: string; value: string },
+  options: { decodedLength?: number; truncate?: boolean } = {},
+): Promise<RawResponse> {
+  const parts: Buffer[] = [];
+  for (const data of chunks) parts.push(Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from("\r\n"));
+  parts.push(Buffer.from(`0\r\n${trailer.name}:${trailer.value}\r\n\r\n`));
+  let body = Buffer.concat(parts);
+  if (options.truncate) body = body.subarray(0, body.length - 12);
+  return rawS3(stratus, "PUT", path, {
+    body,
+    payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    headers: {
+      "content-encoding": "aws-chunked",
+      "x-amz-trailer": trailer.name,
+      "x-amz-decoded-content-length": String(options.decodedLength ?? chunks.reduce((n, c) => n + c.length, 0)),
+    },
+  });
+}
