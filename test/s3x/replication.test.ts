@@ -79,7 +79,12 @@ describe("S3 cross-region replication", () => {
     await east.send(new PutBucketReplicationCommand({ Bucket: "val-src", ReplicationConfiguration: rule("val-dst") }));
     const got = await east.send(new GetBucketReplicationCommand({ Bucket: "val-src" }));
     assert.equal(got.ReplicationConfiguration!.Rules![0].ID, "models");
+    await assert.rejects(
+      east.send(new PutBucketVersioningCommand({ Bucket: "val-src", VersioningConfiguration: { Status: "Suspended" } })),
+      rejectsWith("InvalidBucketState", 409, /replication configuration is present/),
+    );
     await east.send(new DeleteBucketReplicationCommand({ Bucket: "val-src" }));
+    await east.send(new PutBucketVersioningCommand({ Bucket: "val-src", VersioningConfiguration: { Status: "Suspended" } }));
     await assert.rejects(east.send(new GetBucketReplicationCommand({ Bucket: "val-src" })), rejectsWith("ReplicationConfigurationNotFoundError", 404));
   });
 

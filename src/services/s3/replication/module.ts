@@ -43,6 +43,11 @@ export class ReplicationModule extends S3Base implements Implemented {
         if (e.cause !== "Replication" && e.cause !== "Lifecycle") this.replicator.deleteMarkerCreated(e.bucket, e.version.key, e.version.versionId);
       },
       bucketDeleted: (bucket) => this.configs.delete("replication", bucket.name),
+      versioningChanging: (bucket, state) => {
+        if (state !== "Enabled" && this.config(bucket.name)) {
+          throw new AwsError("InvalidBucketState", "A replication configuration is present on this bucket, so the versioning state cannot be changed.", { status: 409, fields: { BucketName: bucket.name } });
+        }
+      },
     });
   }
 
