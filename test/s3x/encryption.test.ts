@@ -95,6 +95,10 @@ describe("S3 server-side encryption", () => {
     assert.equal(put.SSEKMSKeyId, key.Arn);
     const head = await s3.send(new HeadObjectCommand({ Bucket: "enc", Key: "kms.txt" }));
     assert.equal(head.SSEKMSKeyId, key.Arn);
+    const context = Buffer.from(JSON.stringify({ project: "ml" })).toString("base64");
+    const withContext = await s3.send(new PutObjectCommand({ Bucket: "enc", Key: "ctx.txt", Body: "c", ServerSideEncryption: "aws:kms", SSEKMSKeyId: key.KeyId, SSEKMSEncryptionContext: context }));
+    assert.equal(withContext.SSEKMSEncryptionContext, context);
+    assert.equal(await text((await s3.send(new GetObjectCommand({ Bucket: "enc", Key: "ctx.txt" }))).Body), "c");
     assert.equal(await text((await s3.send(new GetObjectCommand({ Bucket: "enc", Key: "kms.txt" }))).Body), "secret model");
     await kms.send(new DisableKeyCommand({ KeyId: key.KeyId }));
     await assert.rejects(s3.send(new GetObjectCommand({ Bucket: "enc", Key: "kms.txt" })), rejectsWith("KMS.DisabledException", 400));

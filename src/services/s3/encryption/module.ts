@@ -32,6 +32,13 @@ export class EncryptionModule extends S3Base implements Implemented {
       forBucket: (bucket) => this.configs.get<ServerSideEncryptionConfiguration>("encryption", bucket.name) ?? DEFAULT_ENCRYPTION,
     });
     s3.hooks.events.push({ bucketDeleted: (bucket) => this.configs.delete("encryption", bucket.name) });
+    // The core echoes the SSE fields; the encryption context (base64 JSON) is ours to echo.
+    s3.hooks.responses.push({
+      objectHeaders: ({ version }) => {
+        const context = version.encryption?.SSEKMSEncryptionContext;
+        return typeof context === "string" ? { "x-amz-server-side-encryption-context": context } : undefined;
+      },
+    });
   }
 
   async PutBucketEncryption(input: PutBucketEncryptionRequest, ctx: CallContext): Promise<void> {
