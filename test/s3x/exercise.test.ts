@@ -11,7 +11,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { S3Client, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
+import { fileURLToPath } from "node:url";
 import { bash, sdkConfig, startTestStratus } from "../support/stratus.js";
+
+/** bin/stratus.js from dist/test/s3x. */
+const STRATUS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/stratus.js");
 
 /** Splits the output of consecutive JSON-printing commands into documents. */
 function jsonDocuments(text: string): any[] {
@@ -138,9 +142,14 @@ aws s3api put-bucket-lifecycle-configuration \\
   --lifecycle-configuration file://s3-lifecycle-policy.json
 `;
 
-/** The exercise's sleeps wait for AWS; Stratus has replicated before the next command starts. */
-const PART_3_4 = `sleep() { :; }
-ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
+/**
+ * The exercise's sleeps wait for AWS. On a virtual clock they become
+ * \`stratus clock advance\`: the minute passes, and what was due in it has run.
+ */
+const SLEEP_ON_THE_VIRTUAL_CLOCK = `sleep() { node ${STRATUS_BIN} clock advance "\${1}s" >/dev/null; }
+`;
+
+const PART_3_4 = SLEEP_ON_THE_VIRTUAL_CLOCK + `ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)
 BUCKET_NAME="ml-models-dev-\${ACCOUNT_ID}"
 # Create bucket in us-west-2
 BUCKET_REPLICA="ml-models-replica-\${ACCOUNT_ID}"
@@ -256,7 +265,7 @@ describe("the exercise's Part 3 through the aws CLI", () => {
   let stratus: RunningStratus;
   let dir: string;
   before(async () => {
-    stratus = await startTestStratus();
+    stratus = await startTestStratus({ clock: "virtual" });
     dir = mkdtempSync(path.join(os.tmpdir(), "exercise-3-"));
   });
   after(async () => {
@@ -281,7 +290,8 @@ describe("the exercise's Part 3 through the aws CLI", () => {
   });
 
   it("3.4: replicates a new model to the us-west-2 replica bucket, encrypted at rest there too", async () => {
-    const result = await bash(stratus, PART_3_4, { cwd: dir });
+    const before = stratus.clock.now().getTime();
+    const result = await bash(stratus, PART_3_4, { cwd: dir, env: { STRATUS_ENDPOINT: stratus.endpoint } });
     assert.equal(result.code, 0, result.stderr);
     const [, replication] = jsonDocuments(result.stdout);
     assert.equal(replication.ReplicationConfiguration.Role, "arn:aws:iam::000000000000:role/s3-replication-role");
@@ -296,5 +306,7 @@ describe("the exercise's Part 3 through the aws CLI", () => {
     const source = await east.send(new HeadObjectCommand({ Bucket: "ml-models-dev-000000000000", Key: "models/test-replication.txt" }));
     assert.equal(source.ReplicationStatus, "COMPLETED");
     assert.equal(source.VersionId, replica.VersionId);
+    // The script's two sleeps (10 s and 60 s) passed on the virtual clock.
+    assert.ok(stratus.clock.now().getTime() - before >= 70_000);
   });
 });
