@@ -144,7 +144,7 @@ aws s3api put-bucket-lifecycle-configuration \\
 
 /**
  * The exercise's sleeps wait for AWS. On a virtual clock they become
- * \`stratus clock advance\`: the minute passes, and what was due in it has run.
+ * `stratus clock advance`: the minute passes, and what was due in it has run.
  */
 const SLEEP_ON_THE_VIRTUAL_CLOCK = `sleep() { node ${STRATUS_BIN} clock advance "\${1}s" >/dev/null; }
 `;
