@@ -99,6 +99,7 @@ export const dispatch: Step = async (ex, cloud) => {
   };
   const output = (await handler.call(provider, ex.input ?? {}, ctx)) as Record<string, unknown> | undefined;
   ex.response = ex.protocol!.serializeOutput(ex.model!, operation, output ?? undefined, ex.requestId);
+  if (ctx.responseStatus !== undefined) ex.response.status = ctx.responseStatus;
   Object.assign(ex.response.headers, ex.responseHeaders);
 };
 

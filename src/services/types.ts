@@ -24,6 +24,8 @@ export interface CallContext {
   cloud: Cloud;
   /** Headers a provider adds to the response beyond the modelled output. */
   responseHeaders: Record<string, string>;
+  /** A success status other than the operation's modelled one (S3's 202 for a started RestoreObject). */
+  responseStatus?: number;
 }
 
 export type OperationHandler = (input: any, ctx: CallContext) => unknown;

@@ -141,6 +141,7 @@ export class BucketOperations extends S3Base implements Implemented {
       throw S3Errors.invalidRequest("The x-amz-mfa header is required to enable MFA Delete on a bucket.");
     }
     if (status === undefined) return;
+    for (const listener of this.hooks.events) listener.versioningChanging?.(bucket, status, ctx);
     this.store.setVersioning(bucket.name, status, mfa);
   }
 }

@@ -227,6 +227,8 @@ export interface ObjectEvents {
   versionRemoved?(event: VersionEvent): void;
   /** A bucket was created; `input` is the CreateBucket request (ACL, ObjectOwnership...). */
   bucketCreated?(bucket: BucketRecord, ctx?: CallContext, input?: Record<string, unknown>): void;
+  /** Versioning is about to change; a listener refuses by throwing an AwsError (replication needs it Enabled). */
+  versioningChanging?(bucket: BucketRecord, state: VersioningState, ctx?: CallContext): void;
   /** Extensions drop their per-bucket configuration here. */
   bucketDeleted?(bucket: BucketRecord, ctx?: CallContext): void;
 }

@@ -5,6 +5,7 @@
  * also install hooks on `s3.hooks` when it is created.
  */
 import type { S3Operations } from "../../generated/s3.js";
+import { S3X_MODULES } from "./ext/index.js";
 import type { S3Provider } from "./provider.js";
 
 export type S3Module = Partial<S3Operations> & {
@@ -18,4 +19,4 @@ export type S3Module = Partial<S3Operations> & {
 export type S3ModuleFactory = (s3: S3Provider) => S3Module;
 
 /** Extension modules, in order; an operation an extension implements replaces the core's. */
-export const EXTENSIONS: S3ModuleFactory[] = [];
+export const EXTENSIONS: S3ModuleFactory[] = [...S3X_MODULES];

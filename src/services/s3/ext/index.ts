@@ -1,0 +1,19 @@
+/** The s3x extension modules, in order (appended to the core's by modules.ts). */
+import { AccessModule } from "../access/module.js";
+import { CorsModule } from "../cors/module.js";
+import { EncryptionModule } from "../encryption/module.js";
+import { LifecycleModule } from "../lifecycle/module.js";
+import { StorageMetricsModule } from "../metrics/module.js";
+import type { S3ModuleFactory } from "../modules.js";
+import { ReplicationModule } from "../replication/module.js";
+import { TaggingModule } from "../tagging/module.js";
+
+export const S3X_MODULES: S3ModuleFactory[] = [
+  (s3) => new AccessModule(s3),
+  (s3) => new EncryptionModule(s3),
+  (s3) => new TaggingModule(s3),
+  (s3) => new CorsModule(s3),
+  (s3) => new LifecycleModule(s3),
+  (s3) => new ReplicationModule(s3),
+  (s3) => new StorageMetricsModule(s3),
+];

@@ -1,0 +1,99 @@
+/**
+ * AWS/S3 daily storage metrics, as S3 reports them once a day: for every
+ * bucket, BucketSizeBytes per storage type and NumberOfObjects (all
+ * versions and delete markers, plus the parts of incomplete uploads),
+ * measured from the store at midnight UTC and published to CloudWatch.
+ */
+import type { Job } from "../../../clock/scheduler.js";
+import { S3Base } from "../base.js";
+import { nextMidnight } from "../lifecycle/evaluate.js";
+import type { S3Provider } from "../provider.js";
+import { publishS3 } from "./sink.js";
+
+export const DAILY_JOB = "s3.metrics.daily";
+
+/** S3's StorageType dimension for each storage class. */
+const STORAGE_TYPE: Record<string, string> = {
+  STANDARD: "StandardStorage",
+  REDUCED_REDUNDANCY: "ReducedRedundancyStorage",
+  STANDARD_IA: "StandardIAStorage",
+  ONEZONE_IA: "OneZoneIAStorage",
+  INTELLIGENT_TIERING: "IntelligentTieringFAStorage",
+  GLACIER_IR: "GlacierInstantRetrievalStorage",
+  GLACIER: "GlacierStorage",
+  DEEP_ARCHIVE: "DeepArchiveStorage",
+};
+
+interface Usage {
+  bucket: string;
+  storage_class: string;
+  bytes: number;
+  objects: number;
+}
+
+export class StorageMetricsModule extends S3Base {
+  constructor(s3: S3Provider) {
+    super(s3);
+  }
+
+  onStart(): void {
+    this.cloud.scheduler.on<null>(DAILY_JOB, (job) => this.run(job));
+    if (!this.cloud.scheduler.get(DAILY_JOB)) this.arm();
+  }
+
+  onReset(): void {
+    this.arm();
+  }
+
+  private arm(): void {
+    this.cloud.scheduler.schedule({ kind: DAILY_JOB, key: DAILY_JOB, due: nextMidnight(this.cloud.clock.now()), payload: null });
+  }
+
+  private run(_job: Job<null>): void {
+    this.publishAll();
+    this.arm();
+  }
+
+  /** Measures every bucket now and publishes the datapoints. */
+  publishAll(): void {
+    const timestamp = this.cloud.clock.date();
+    // One aggregate over the version table: the cost is one scan a day, not one per bucket.
+    const usage = this.store.sql
+      .prepare("SELECT bucket, storage_class, SUM(size) AS bytes, COUNT(*) AS objects FROM s3_versions GROUP BY bucket, storage_class")
+      .all() as Usage[];
+    const parts = this.store.sql
+      .prepare("SELECT u.bucket AS bucket, COUNT(p.part_number) AS parts FROM s3_uploads u JOIN s3_parts p ON p.upload_id = u.upload_id GROUP BY u.bucket")
+      .all() as Array<{ bucket: string; parts: number }>;
+    for (const bucket of this.store.allBuckets()) {
+      const rows = usage.filter((u) => u.bucket === bucket.name);
+      const objects = rows.reduce((n, r) => n + r.objects, 0) + (parts.find((p) => p.bucket === bucket.name)?.parts ?? 0);
+      const data = [
+        {
+          namespace: "AWS/S3",
+          metricName: "NumberOfObjects",
+          dimensions: [{ Name: "BucketName", Value: bucket.name }, { Name: "StorageType", Value: "AllStorageTypes" }],
+          timestamp,
+          value: objects,
+          unit: "Count",
+        },
+      ];
+      const bytes = new Map<string, number>();
+      for (const row of rows) {
+        const type = STORAGE_TYPE[row.storage_class] ?? "StandardStorage";
+        bytes.set(type, (bytes.get(type) ?? 0) + row.bytes);
+      }
+      if (bytes.size === 0) bytes.set("StandardStorage", 0);
+      for (const [type, value] of bytes) {
+        data.push({
+          namespace: "AWS/S3",
+          metricName: "BucketSizeBytes",
+          dimensions: [{ Name: "BucketName", Value: bucket.name }, { Name: "StorageType", Value: type }],
+          timestamp,
+          value,
+          unit: "Bytes",
+        });
+      }
+      publishS3(this.cloud, { account: bucket.account, region: bucket.region }, data);
+    }
+  }
+}
