@@ -34,18 +34,17 @@ interface Usage {
 export class StorageMetricsModule extends S3Base {
   constructor(s3: S3Provider) {
     super(s3);
+    // The daily job exists only while there are buckets to measure: an idle Stratus schedules nothing.
+    s3.hooks.events.push({ bucketCreated: () => this.arm() });
   }
 
   onStart(): void {
     this.cloud.scheduler.on<null>(DAILY_JOB, (job) => this.run(job));
-    if (!this.cloud.scheduler.get(DAILY_JOB)) this.arm();
-  }
-
-  onReset(): void {
     this.arm();
   }
 
   private arm(): void {
+    if (this.cloud.scheduler.get(DAILY_JOB) || this.store.allBuckets().length === 0) return;
     this.cloud.scheduler.schedule({ kind: DAILY_JOB, key: DAILY_JOB, due: nextMidnight(this.cloud.clock.now()), payload: null });
   }
 
