@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { SystemClock, VirtualClock, type Clock } from "./clock/clock.js";
 import { Scheduler } from "./clock/scheduler.js";
 import type { ResolvedOptions } from "./config.js";
@@ -15,9 +14,10 @@ import { Database } from "./state/database.js";
 import { DocumentStore } from "./state/documents.js";
 import { SERVICES } from "./services/registry.js";
 import type { ServiceDefinition, ServiceProvider } from "./services/types.js";
+import { projectPath } from "./core/paths.js";
 
 export const VERSION: string = (() => {
-  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../package.json");
+  const pkg = projectPath("package.json");
   try {
     return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
   } catch {

@@ -73,7 +73,7 @@ async function start(name: "stratus" | "moto"): Promise<Server> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-ec2-${name}-`));
   const proc =
     name === "stratus"
-      ? spawn(process.execPath, [path.join(ROOT, "bin/stratus.js"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" })
+      ? spawn(process.execPath, [path.join(ROOT, "bin/stratus.cjs"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" })
       : spawn("moto_server", ["-p", String(port)], { stdio: "ignore", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
   await waitReady(port, proc, name);
   const client = new EC2Client({

@@ -71,7 +71,7 @@ async function startServer(name: "stratus" | "moto" | "raw"): Promise<Server> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
   let proc: ChildProcess;
   if (name === "stratus") {
-    proc = spawn(process.execPath, [path.join(ROOT, "bin/stratus.js"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" });
+    proc = spawn(process.execPath, [path.join(ROOT, "bin/stratus.cjs"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" });
   } else if (name === "moto") {
     proc = spawn("moto_server", ["-p", String(port)], { stdio: "ignore", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
   } else {

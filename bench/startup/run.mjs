@@ -122,7 +122,7 @@ async function measure(target) {
 }
 
 const node = process.execPath;
-const bin = path.join(root, "bin", "stratus.js");
+const bin = path.join(root, "bin", "stratus.cjs");
 const TARGETS = [
   {
     name: "stratus (in-memory)",

@@ -2,13 +2,13 @@
  * The one place that mints resource ids and builds ARNs, so that every id has
  * AWS's real shape (vol- + 17 hex, AROA + 17 base32 characters, ...).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { crypto } from "./crypto.js";
 
 const HEX = "0123456789abcdef";
 const IAM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 function randomFrom(alphabet: string, length: number): string {
-  const bytes = randomBytes(length);
+  const bytes = crypto().randomBytes(length);
   let out = "";
   for (let i = 0; i < length; i++) out += alphabet[bytes[i] % alphabet.length];
   return out;
@@ -23,12 +23,23 @@ export function ec2Id(prefix: string, length = 17): string {
   return `${prefix}-${hexId(length)}`;
 }
 
+/**
+ * Request ids are UUID-shaped but need no cryptographic randomness; Math.random
+ * keeps node:crypto out of a request path that needs nothing else from it.
+ */
 export function requestId(): string {
-  return randomUUID();
+  let out = "";
+  for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) out += "-";
+    else if (i === 14) out += "4";
+    else if (i === 19) out += HEX[8 + Math.floor(Math.random() * 4)];
+    else out += HEX[Math.floor(Math.random() * 16)];
+  }
+  return out;
 }
 
 export function uuid(): string {
-  return randomUUID();
+  return crypto().randomUUID();
 }
 
 /** IAM unique ids: a four-letter prefix (AROA role, ANPA policy, AIPA profile, AIDA user) + 17. */
@@ -42,11 +53,11 @@ export function accessKeyId(kind: "AKIA" | "ASIA"): string {
 }
 
 export function secretAccessKey(): string {
-  return randomBytes(30).toString("base64").replace(/[+/=]/g, "x").slice(0, 40);
+  return crypto().randomBytes(30).toString("base64").replace(/[+/=]/g, "x").slice(0, 40);
 }
 
 export function sessionToken(): string {
-  return "FwoGZXIvYXdzE" + randomBytes(120).toString("base64");
+  return "FwoGZXIvYXdzE" + crypto().randomBytes(120).toString("base64");
 }
 
 export function arn(parts: { partition?: string; service: string; region?: string; account?: string; resource: string }): string {

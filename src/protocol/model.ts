@@ -4,8 +4,8 @@
  * lazily and answers the questions the parsers and serializers ask.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { projectPath } from "../core/paths.js";
 
 export type ShapeType =
   | "structure" | "list" | "map" | "string" | "integer" | "long" | "float" | "double"
@@ -184,7 +184,7 @@ export class ServiceModel {
 
 const memberCache = new WeakMap<Shape, Member[]>();
 
-const MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../models");
+const MODELS_DIR = projectPath("models");
 const loaded = new Map<string, ServiceModel>();
 
 /** Loads models/<name>.json once, on first use. */

@@ -10,7 +10,7 @@ import { parseTimestamp } from "../protocol/values.js";
 import { AuthErrors, authFamily } from "./auth-errors.js";
 import type { Exchange } from "./exchange.js";
 import { canonicalRequest, sha256Hex, signaturesEqual, signingKey, stringToSign } from "./sigv4.js";
-import { createHmac } from "node:crypto";
+import { crypto } from "../core/crypto.js";
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -57,7 +57,7 @@ export async function authenticate(ex: Exchange, cloud: Cloud): Promise<void> {
   const payloadHash = await signedPayloadHash(ex, family === "s3");
   const canonical = canonicalRequest(ex.http, info, { doubleEncodePath: family !== "s3", payloadHash });
   const toSign = stringToSign(info, amzDate, canonical);
-  const expected = createHmac("sha256", signingKey(verifier.secretAccessKey, info.scopeDate, info.region, info.service)).update(toSign).digest("hex");
+  const expected = crypto().createHmac("sha256", signingKey(verifier.secretAccessKey, info.scopeDate, info.region, info.service)).update(toSign).digest("hex");
   if (!signaturesEqual(expected, info.signature)) {
     throw AuthErrors.signatureMismatch(family, { accessKeyId: info.accessKeyId, stringToSign: toSign, canonicalRequest: canonical, signature: info.signature });
   }

@@ -3,7 +3,7 @@
  * service) from the Authorization header or a presigned URL, and recomputing
  * the signature for strict mode.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { crypto } from "../core/crypto.js";
 import { AwsError, CommonErrors } from "../core/errors.js";
 import type { HttpRequest } from "../protocol/http.js";
 
@@ -125,14 +125,14 @@ export function canonicalRequest(request: HttpRequest, info: SignatureInfo, opti
 }
 
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const kDate = createHmac("sha256", "AWS4" + secret).update(date).digest();
-  const kRegion = createHmac("sha256", kDate).update(region).digest();
-  const kService = createHmac("sha256", kRegion).update(service).digest();
-  return createHmac("sha256", kService).update("aws4_request").digest();
+  const kDate = crypto().createHmac("sha256", "AWS4" + secret).update(date).digest();
+  const kRegion = crypto().createHmac("sha256", kDate).update(region).digest();
+  const kService = crypto().createHmac("sha256", kRegion).update(service).digest();
+  return crypto().createHmac("sha256", kService).update("aws4_request").digest();
 }
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+  return crypto().createHash("sha256").update(data).digest("hex");
 }
 
 /** The string to sign: algorithm, request time (basic ISO 8601), credential scope, hash of the canonical request. */
@@ -142,11 +142,11 @@ export function stringToSign(info: SignatureInfo, amzDate: string, canonical: st
 }
 
 export function computeSignature(secret: string, info: SignatureInfo, canonical: string): string {
-  return createHmac("sha256", signingKey(secret, info.scopeDate, info.region, info.service)).update(stringToSign(info, info.amzDate ?? "", canonical)).digest("hex");
+  return crypto().createHmac("sha256", signingKey(secret, info.scopeDate, info.region, info.service)).update(stringToSign(info, info.amzDate ?? "", canonical)).digest("hex");
 }
 
 export function signaturesEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && crypto().timingSafeEqual(x, y);
 }

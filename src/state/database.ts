@@ -4,8 +4,16 @@
  * per-owner migrations so each service evolves its own tables.
  */
 import BetterSqlite3 from "better-sqlite3";
+import { existsSync } from "node:fs";
+import { projectPath } from "../core/paths.js";
 
 export type Sql = BetterSqlite3.Database;
+
+/** The compiled addon, named directly: better-sqlite3's own search of a dozen paths costs start-up time. */
+const NATIVE_BINDING = (() => {
+  const file = projectPath("node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node");
+  return existsSync(file) ? file : undefined;
+})();
 
 export class Database {
   readonly sql: Sql;
@@ -13,7 +21,7 @@ export class Database {
 
   constructor(file: string | undefined) {
     this.file = file ?? ":memory:";
-    this.sql = new BetterSqlite3(this.file);
+    this.sql = new BetterSqlite3(this.file, NATIVE_BINDING ? { nativeBinding: NATIVE_BINDING } : {});
     if (file) this.sql.pragma("journal_mode = WAL");
     this.sql.pragma("synchronous = NORMAL");
     this.sql.pragma("foreign_keys = ON");

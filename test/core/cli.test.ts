@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const BIN = path.join(ROOT, "bin", "stratus.js");
+const BIN = path.join(ROOT, "bin", "stratus.cjs");
 
 interface Started {
   child: ChildProcessWithoutNullStreams;

@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/stratus.js"), "start", "--port", String(port), "--data-dir", dataDir, "--quiet"], { stdio: "ignore" });
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/stratus.cjs"), "start", "--port", String(port), "--data-dir", dataDir, "--quiet"], { stdio: "ignore" });
   for (let i = 0; i < 200; i++) {
     const up = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, "127.0.0.1", () => resolve(!!socket.end()));

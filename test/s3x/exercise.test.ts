@@ -14,8 +14,8 @@ import type { RunningStratus } from "../../src/index.js";
 import { fileURLToPath } from "node:url";
 import { bash, sdkConfig, startTestStratus } from "../support/stratus.js";
 
-/** bin/stratus.js from dist/test/s3x. */
-const STRATUS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/stratus.js");
+/** bin/stratus.cjs from dist/test/s3x. */
+const STRATUS_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/stratus.cjs");
 
 /** Splits the output of consecutive JSON-printing commands into documents. */
 function jsonDocuments(text: string): any[] {

@@ -3,7 +3,7 @@
  * them — evaluated together, returned newest-first (or oldest-first) and paged
  * by MaxDatapoints with NextToken; results cut by a page are PartialData.
  */
-import { createHash } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import type {
   GetMetricDataInput,
   GetMetricDataOutput,
@@ -220,7 +220,7 @@ interface PageToken {
 
 function fingerprint(input: GetMetricDataInput): string {
   const basis = JSON.stringify([input.MetricDataQueries, input.StartTime.getTime(), input.EndTime.getTime(), input.ScanBy ?? ""]);
-  return createHash("sha256").update(basis).digest("hex").slice(0, 16);
+  return crypto().createHash("sha256").update(basis).digest("hex").slice(0, 16);
 }
 
 function readToken(token: string | undefined, print: string): number {

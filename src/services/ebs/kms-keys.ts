@@ -2,11 +2,11 @@
  * KMS key ids on encrypted volumes and snapshots. EBS reports keys as ARNs;
  * the default key (alias/aws/ebs) has a stable id per account and region.
  */
-import { createHash } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import type { Scope } from "../../state/documents.js";
 
 export function defaultKmsKeyArn(scope: Scope): string {
-  const hex = createHash("sha256").update(`aws/ebs:${scope.account}:${scope.region}`).digest("hex");
+  const hex = crypto().createHash("sha256").update(`aws/ebs:${scope.account}:${scope.region}`).digest("hex");
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   return `arn:aws:kms:${scope.region}:${scope.account}:key/${uuid}`;
 }

@@ -1,9 +1,9 @@
 /** EC2's data files (image catalogue, on-demand prices), under data/ec2/ at the package root. */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../../core/paths.js";
 
-const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../data/ec2");
+const DATA_DIR = projectPath("data", "ec2");
 
 const cache = new Map<string, unknown>();
 

@@ -4,8 +4,7 @@
  * data/aws-managed-policies.json. Loaded on first use.
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../../core/paths.js";
 
 export interface AwsManagedPolicy {
   PolicyName: string;
@@ -30,7 +29,7 @@ interface CatalogueFile {
   }>;
 }
 
-const FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../../data/aws-managed-policies.json");
+const FILE = projectPath("data", "aws-managed-policies.json");
 let byArn: Map<string, AwsManagedPolicy> | undefined;
 
 function load(): Map<string, AwsManagedPolicy> {

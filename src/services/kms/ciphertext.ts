@@ -5,7 +5,7 @@
  *
  *   01 02 02 00 | len | key id (utf8) | material index (u16) | iv (12) | tag (16) | ciphertext
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 
 const MAGIC = Buffer.from([0x01, 0x02, 0x02, 0x00]);
 const IV_BYTES = 12;
@@ -26,8 +26,8 @@ export function seal(key: Buffer, header: SealedHeader, plaintext: Buffer, conte
   const id = Buffer.from(header.keyId, "utf8");
   const material = Buffer.alloc(2);
   material.writeUInt16BE(header.material);
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const iv = crypto().randomBytes(IV_BYTES);
+  const cipher = crypto().createCipheriv("aes-256-gcm", key, iv);
   const prefix = Buffer.concat([MAGIC, Buffer.from([id.length]), id, material]);
   cipher.setAAD(Buffer.concat([prefix, Buffer.from(canonicalContext(context), "utf8")]));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -50,7 +50,7 @@ export function open(key: Buffer, blob: Buffer, context: Record<string, string> 
   if (!header) return undefined;
   const { prefixLength } = header;
   try {
-    const decipher = createDecipheriv("aes-256-gcm", key, blob.subarray(prefixLength, prefixLength + IV_BYTES));
+    const decipher = crypto().createDecipheriv("aes-256-gcm", key, blob.subarray(prefixLength, prefixLength + IV_BYTES));
     decipher.setAAD(Buffer.concat([blob.subarray(0, prefixLength), Buffer.from(canonicalContext(context), "utf8")]));
     decipher.setAuthTag(blob.subarray(prefixLength + IV_BYTES, prefixLength + IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(blob.subarray(prefixLength + IV_BYTES + TAG_BYTES)), decipher.final()]);

@@ -4,7 +4,7 @@
  * (aws/s3 ...) created on first use; state checks; and the cryptography
  * (key material wrapped by the master key; blobs sealed with AES-256-GCM).
  */
-import { randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import type { Cloud } from "../../cloud.js";
 import { arn as buildArn, parseArn, uuid } from "../../core/ids.js";
 import type { Scope } from "../../state/documents.js";
@@ -86,11 +86,15 @@ function awsManagedPolicy(account: string, service: string): string {
 
 export class KeyRing {
   readonly store: KmsStore;
-  private readonly wrapper: KeyWrapper;
+  private keyWrapper: KeyWrapper | undefined;
 
   constructor(private readonly cloud: Cloud) {
     this.store = new KmsStore(cloud);
-    this.wrapper = new KeyWrapper(cloud, "kms");
+  }
+
+  /** Made on first use: reading (or creating) the master key is not start-up work. */
+  private get wrapper(): KeyWrapper {
+    return (this.keyWrapper ??= new KeyWrapper(this.cloud, "kms"));
   }
 
   keyArn(scope: Scope, keyId: string): string {
@@ -178,8 +182,8 @@ export class KeyRing {
 
   newMaterial(keyArn: string): KeyMaterial {
     return {
-      id: randomBytes(32).toString("hex"),
-      wrapped: this.wrapper.wrap(randomBytes(32), keyArn).toString("base64"),
+      id: crypto().randomBytes(32).toString("hex"),
+      wrapped: this.wrapper.wrap(crypto().randomBytes(32), keyArn).toString("base64"),
       createdAt: this.cloud.clock.date(),
     };
   }

@@ -5,7 +5,7 @@
  * subkeys derived from it (HKDF-SHA256, one "purpose" label per use), with
  * AES-256-GCM so that a wrapped key that was tampered with fails to unwrap.
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { Cloud } from "../../cloud.js";
@@ -27,7 +27,7 @@ function loadOrCreate(file: string): Buffer {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    key = randomBytes(KEY_BYTES);
+    key = crypto().randomBytes(KEY_BYTES);
     const temp = `${file}.${process.pid}.tmp`;
     const fd = openSync(temp, "w", 0o600);
     try {
@@ -47,13 +47,13 @@ export class KeyWrapper {
 
   constructor(cloud: Cloud, purpose: string) {
     const master = loadOrCreate(masterKeyPath(cloud));
-    this.kek = Buffer.from(hkdfSync("sha256", master, Buffer.alloc(0), `stratus/${purpose}`, KEY_BYTES));
+    this.kek = Buffer.from(crypto().hkdfSync("sha256", master, Buffer.alloc(0), `stratus/${purpose}`, KEY_BYTES));
   }
 
   /** iv ‖ tag ‖ ciphertext; `context` is authenticated (a wrapped key only opens for the same context). */
   wrap(secret: Buffer, context: string): Buffer {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", this.kek, iv);
+    const iv = crypto().randomBytes(IV_BYTES);
+    const cipher = crypto().createCipheriv("aes-256-gcm", this.kek, iv);
     cipher.setAAD(Buffer.from(context, "utf8"));
     const body = Buffer.concat([cipher.update(secret), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]);
@@ -63,7 +63,7 @@ export class KeyWrapper {
   unwrap(blob: Buffer, context: string): Buffer | undefined {
     if (blob.length < IV_BYTES + TAG_BYTES) return undefined;
     try {
-      const decipher = createDecipheriv("aes-256-gcm", this.kek, blob.subarray(0, IV_BYTES));
+      const decipher = crypto().createDecipheriv("aes-256-gcm", this.kek, blob.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(context, "utf8"));
       decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);

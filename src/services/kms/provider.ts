@@ -4,7 +4,7 @@
  * on first use, enable/disable, scheduled deletion and rotation on the clock,
  * tags and key policies. Other services use it through `KmsApi` (api.ts).
  */
-import { randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import type { Cloud } from "../../cloud.js";
 import type {
   CancelKeyDeletionRequest,
@@ -287,7 +287,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     const bytes = dataKeyLength(input.KeySpec, input.NumberOfBytes);
     this.ring.assertUsable(key);
     if (input.DryRun) throw KmsErrors.dryRun();
-    const plaintext = randomBytes(bytes);
+    const plaintext = crypto().randomBytes(bytes);
     return { Plaintext: plaintext, CiphertextBlob: this.ring.encrypt(key, plaintext, input.EncryptionContext), KeyId: key.Arn };
   }
 
@@ -296,13 +296,13 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     const bytes = dataKeyLength(input.KeySpec, input.NumberOfBytes);
     this.ring.assertUsable(key);
     if (input.DryRun) throw KmsErrors.dryRun();
-    return { CiphertextBlob: this.ring.encrypt(key, randomBytes(bytes), input.EncryptionContext), KeyId: key.Arn };
+    return { CiphertextBlob: this.ring.encrypt(key, crypto().randomBytes(bytes), input.EncryptionContext), KeyId: key.Arn };
   }
 
   GenerateRandom(input: GenerateRandomRequest): GenerateRandomResponse {
     if (input.CustomKeyStoreId) throw KmsErrors.unsupported("Stratus KMS does not support custom key stores.");
     if (input.NumberOfBytes === undefined) throw KmsErrors.validation("NumberOfBytes is required.");
-    return { Plaintext: randomBytes(input.NumberOfBytes) };
+    return { Plaintext: crypto().randomBytes(input.NumberOfBytes) };
   }
 
   // ---- tags and policies ------------------------------------------------
@@ -428,7 +428,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
   generateDataKeyFor(scope: Scope, keyRef: string | undefined, service: string, context?: Record<string, string>): DataKey {
     const key = keyRef ? this.ring.locate(scope, keyRef, { aliases: true }).key : this.ring.awsManagedKey(scope, service);
     this.ring.assertUsable(key);
-    const plaintext = randomBytes(32);
+    const plaintext = crypto().randomBytes(32);
     return { keyArn: key.Arn, plaintext, ciphertext: this.ring.encrypt(key, plaintext, context) };
   }
 

@@ -3,7 +3,8 @@
  * the signature names a payload hash, the flexible checksum the client asked
  * for) as the bytes stream past, then checking what the client claimed.
  */
-import { createHash, type Hash } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
+import type { Hash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { AwsChunkedDecoder } from "./chunked.js";
 import { checksumHeader, checksumLength, checksummer, isChecksumAlgorithm, type ChecksumAlgorithm, type Checksummer } from "./checksums.js";
@@ -53,12 +54,12 @@ export interface Digester {
 /** Hashing on the calling thread: for small bodies, where a hand-off would cost more than the hash. */
 export class LocalDigester implements Digester {
   size = 0;
-  private readonly md5: Hash = createHash("md5");
+  private readonly md5: Hash = crypto().createHash("md5");
   private readonly sha256: Hash | undefined;
   private readonly sum: Checksummer | undefined;
 
   constructor(readonly claims: BodyClaims) {
-    if (claims.sha256) this.sha256 = createHash("sha256");
+    if (claims.sha256) this.sha256 = crypto().createHash("sha256");
     if (claims.checksumAlgorithm) this.sum = checksummer(claims.checksumAlgorithm);
   }
 

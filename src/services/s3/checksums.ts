@@ -3,8 +3,9 @@
  * CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5), combining CRCs of parts into
  * a full-object CRC, and composite (checksum-of-checksums) values.
  */
-import { createHash, type Hash } from "node:crypto";
-import { crc32 as zlibCrc32 } from "node:zlib";
+import { crypto } from "../../core/crypto.js";
+import type { Hash } from "node:crypto";
+import { createRequire } from "node:module";
 
 export const CHECKSUM_ALGORITHMS = ["CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "MD5"] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -183,6 +184,7 @@ export function checksummer(algorithm: ChecksumAlgorithm): Checksummer {
   switch (algorithm) {
     case "CRC32": {
       let value = 0;
+      const { crc32: zlibCrc32 } = zlib();
       return { update: (c) => void (value = zlibCrc32(c, value)), digest: () => crcToBase64("CRC32", BigInt(value >>> 0)) };
     }
     case "CRC32C": {
@@ -194,7 +196,7 @@ export function checksummer(algorithm: ChecksumAlgorithm): Checksummer {
       return { update: (c) => void (value = crc64nvme(c, value)), digest: () => crcToBase64("CRC64NVME", value) };
     }
     default: {
-      const hash: Hash = createHash(algorithm.toLowerCase());
+      const hash: Hash = crypto().createHash(algorithm.toLowerCase());
       return { update: (c) => void hash.update(c), digest: () => hash.digest("base64") };
     }
   }
@@ -223,4 +225,10 @@ export function multipartChecksum(
   const whole = checksummer(algorithm);
   for (const part of parts) whole.update(Buffer.from(part.checksum, "base64"));
   return `${whole.digest()}-${parts.length}`;
+}
+
+/** node:zlib on first use (its crc32 is the fast CRC32); it is not start-up work. */
+let zlibModule: typeof import("node:zlib") | undefined;
+function zlib(): typeof import("node:zlib") {
+  return (zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
 }

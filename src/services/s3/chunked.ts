@@ -10,7 +10,8 @@
  * The decoder starts reading its source only when first read, so a verifier
  * attached before that sees every chunk.
  */
-import { createHash, createHmac, type Hash } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
+import type { Hash } from "node:crypto";
 import { Readable } from "node:stream";
 import { AwsError } from "../../core/errors.js";
 import { S3Errors } from "./errors.js";
@@ -159,7 +160,7 @@ export class AwsChunkedDecoder extends Readable {
       if (eq > 0 && extension.slice(0, eq).trim() === "chunk-signature") this.chunkSignature = extension.slice(eq + 1).trim();
     }
     if (this.signed && !this.chunkSignature) throw malformed("missing chunk-signature");
-    this.chunkHash = this.verifier ? createHash("sha256") : undefined;
+    this.chunkHash = this.verifier ? crypto().createHash("sha256") : undefined;
     if (size === 0) {
       this.endChunk();
       this.state = State.Trailer;
@@ -179,7 +180,7 @@ export class AwsChunkedDecoder extends Readable {
       EMPTY_SHA256,
       this.chunkHash!.digest("hex"),
     ].join("\n");
-    const expected = createHmac("sha256", this.verifier.signingKey).update(stringToSign).digest("hex");
+    const expected = crypto().createHmac("sha256", this.verifier.signingKey).update(stringToSign).digest("hex");
     if (expected !== this.chunkSignature) throw S3Errors.signatureDoesNotMatch();
     this.previousSignature = expected;
   }
@@ -200,9 +201,9 @@ export class AwsChunkedDecoder extends Readable {
           this.verifier.amzDate,
           this.verifier.scope,
           this.previousSignature,
-          createHash("sha256").update(this.trailerText).digest("hex"),
+          crypto().createHash("sha256").update(this.trailerText).digest("hex"),
         ].join("\n");
-        const expected = createHmac("sha256", this.verifier.signingKey).update(stringToSign).digest("hex");
+        const expected = crypto().createHmac("sha256", this.verifier.signingKey).update(stringToSign).digest("hex");
         if (expected !== value) throw S3Errors.signatureDoesNotMatch();
       }
       return;

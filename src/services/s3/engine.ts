@@ -5,7 +5,7 @@
  * extensions (replication, lifecycle) both write through here, so the rules
  * and the object events live in one place.
  */
-import { randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { isAwsError } from "../../core/errors.js";
@@ -117,7 +117,7 @@ function gather(stream: Readable, limit: number): Promise<Buffer> {
 }
 
 export function newVersionId(): string {
-  return randomBytes(24).toString("base64url");
+  return crypto().randomBytes(24).toString("base64url");
 }
 
 export function isValidVersionId(value: string): boolean {

@@ -3,7 +3,7 @@
  * upload publishes a version whose segments are those blobs (no bytes are
  * copied), with the md5-of-md5s ETag and full-object or composite checksums.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import type { Readable } from "node:stream";
 import type {
   AbortMultipartUploadOutput,
@@ -48,7 +48,7 @@ function commonPrefixOf(key: string, prefix: string, delimiter: string): string 
 }
 
 function newUploadId(): string {
-  return randomBytes(48).toString("base64url");
+  return crypto().randomBytes(48).toString("base64url");
 }
 
 function checkPartNumber(partNumber: number | undefined): number {
@@ -240,7 +240,7 @@ export class MultipartOperations extends S3Base implements Implemented {
       if (input.MpuObjectSize !== undefined && Number(input.MpuObjectSize) !== size) {
         throw S3Errors.invalidRequest(`The provided 'x-amz-mp-object-size' header value ${input.MpuObjectSize} does not match what was computed: ${size}`);
       }
-      const md5s = createHash("md5");
+      const md5s = crypto().createHash("md5");
       for (const part of used) md5s.update(Buffer.from(part.etag.replace(/"/g, ""), "hex"));
       const etag = quoteEtag(`${md5s.digest("hex")}-${used.length}`);
       let checksum: { algorithm: string; type: "FULL_OBJECT" | "COMPOSITE"; value: string } | undefined;

@@ -1,5 +1,5 @@
 /** S3's rules for names and values that arrive in requests. */
-import { createHash } from "node:crypto";
+import { crypto } from "../../core/crypto.js";
 import { S3Errors } from "./errors.js";
 import type { SseRequest } from "./hooks.js";
 
@@ -97,7 +97,7 @@ export function copySourceSseOf(input: Record<string, unknown>): SseRequest {
 
 /** An account's canonical user id (64 hex), as S3 shows owners. */
 export function canonicalId(account: string): string {
-  return createHash("sha256").update(`stratus-canonical-user:${account}`).digest("hex");
+  return crypto().createHash("sha256").update(`stratus-canonical-user:${account}`).digest("hex");
 }
 
 export function ownerOf(account: string): { ID: string; DisplayName: string } {

@@ -5,7 +5,7 @@
  * recent and never deprecated, whatever the clock says. Image and snapshot
  * ids are derived from region and name: stable, different per region.
  */
-import { createHash } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import type { ArchitectureValues, BlockDeviceMapping, Image } from "../../../generated/ec2.js";
 import { ec2Data } from "../data.js";
 
@@ -40,7 +40,7 @@ const CADENCE_DAYS = 60;
 export const CANONICAL = "099720109477";
 
 function hex(text: string, length: number): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
+  return crypto().createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
 /** The deterministic public image id of a named image in a region. */

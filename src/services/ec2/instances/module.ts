@@ -6,7 +6,7 @@
  * assigned on the way to running and released on the way to stopped unless
  * an Elastic IP is associated.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import { ec2Id } from "../../../core/ids.js";
@@ -569,7 +569,7 @@ function freeAddress(cidr: { base: number; prefix: number }, used: ReadonlySet<s
   const size = cidrSize(cidr);
   const first = cidr.base + 4;
   const span = size - 5;
-  const start = randomInt(span);
+  const start = crypto().randomInt(span);
   for (let i = 0; i < span; i++) {
     const ip = intToIp(first + ((start + i) % span));
     if (!used.has(ip)) return ip;
@@ -578,7 +578,7 @@ function freeAddress(cidr: { base: number; prefix: number }, used: ReadonlySet<s
 }
 
 function macAddress(): string {
-  const bytes = randomBytes(5);
+  const bytes = crypto().randomBytes(5);
   return ["0a", ...[...bytes].map((b) => b.toString(16).padStart(2, "0"))].join(":");
 }
 

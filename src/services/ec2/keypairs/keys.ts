@@ -6,7 +6,8 @@
  *  - RSA imported: MD5 of the DER public key (SubjectPublicKeyInfo), colon-separated hex;
  *  - ED25519 (created or imported): base64 SHA-256 of the OpenSSH public key blob.
  */
-import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
+import type { KeyObject } from "node:crypto";
 
 export interface GeneratedKey {
   privateKey: string;
@@ -46,8 +47,8 @@ function ed25519PublicBlob(publicKey: Buffer): Buffer {
 /** PuTTY's key file format, version 2, unencrypted. */
 function ppk(algorithm: string, comment: string, publicBlob: Buffer, privateBlob: Buffer): string {
   const lines = (data: Buffer) => data.toString("base64").match(/.{1,64}/g) ?? [];
-  const macKey = createHash("sha1").update("putty-private-key-file-mac-key").digest();
-  const mac = createHmac("sha1", macKey)
+  const macKey = crypto().createHash("sha1").update("putty-private-key-file-mac-key").digest();
+  const mac = crypto().createHmac("sha1", macKey)
     .update(Buffer.concat([sshString(algorithm), sshString("none"), sshString(comment), sshString(publicBlob), sshString(privateBlob)]))
     .digest("hex");
   const publicLines = lines(publicBlob);
@@ -65,7 +66,7 @@ function ppk(algorithm: string, comment: string, publicBlob: Buffer, privateBlob
 }
 
 export function generateRsaKey(comment: string, format: "pem" | "ppk" = "pem"): GeneratedKey {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } = crypto().generateKeyPairSync("rsa", { modulusLength: 2048 });
   const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" });
   let material = privateKey.export({ type: "pkcs1", format: "pem" }).toString().trimEnd();
   if (format === "ppk") {
@@ -76,18 +77,18 @@ export function generateRsaKey(comment: string, format: "pem" | "ppk" = "pem"): 
   return {
     privateKey: material,
     publicKey: `ssh-rsa ${rsaPublicBlob(publicKey).toString("base64")} ${comment}`,
-    fingerprint: colonHex(createHash("sha1").update(pkcs8).digest()),
+    fingerprint: colonHex(crypto().createHash("sha1").update(pkcs8).digest()),
   };
 }
 
 export function generateEd25519Key(comment: string, format: "pem" | "ppk" = "pem"): GeneratedKey {
-  const { privateKey } = generateKeyPairSync("ed25519");
+  const { privateKey } = crypto().generateKeyPairSync("ed25519");
   const jwk = privateKey.export({ format: "jwk" }) as { d: string; x: string };
   const seed = Buffer.from(jwk.d, "base64url");
   const pub = Buffer.from(jwk.x, "base64url");
   const blob = ed25519PublicBlob(pub);
   // openssh-key-v1, unencrypted: https://github.com/openssh/openssh-portable/blob/master/PROTOCOL.key
-  const check = randomBytes(4);
+  const check = crypto().randomBytes(4);
   let secret = Buffer.concat([check, check, sshString("ssh-ed25519"), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
   const padding: number[] = [];
   for (let i = 1; (secret.length + padding.length) % 8 !== 0; i++) padding.push(i);
@@ -106,7 +107,7 @@ export function generateEd25519Key(comment: string, format: "pem" | "ppk" = "pem
     privateKey:
       format === "ppk" ? ppk("ssh-ed25519", comment, blob, sshString(seed)) : `-----BEGIN OPENSSH PRIVATE KEY-----\n${base64}-----END OPENSSH PRIVATE KEY-----`,
     publicKey: `ssh-ed25519 ${blob.toString("base64")} ${comment}`,
-    fingerprint: createHash("sha256").update(blob).digest("base64"),
+    fingerprint: crypto().createHash("sha256").update(blob).digest("base64"),
   };
 }
 
@@ -138,7 +139,7 @@ export function importPublicKey(material: string): ImportedKey | undefined {
       const lines = text.split(/\r?\n/).slice(1, -1).filter((l) => !/^[\w-]+:/.test(l) && !l.startsWith(" "));
       blob = Buffer.from(lines.join(""), "base64");
     } else if (text.startsWith("-----BEGIN")) {
-      const key = createPublicKey(text);
+      const key = crypto().createPublicKey(text);
       if (key.asymmetricKeyType === "rsa") blob = rsaPublicBlob(key);
       else if (key.asymmetricKeyType === "ed25519") blob = ed25519PublicBlob(Buffer.from((key.export({ format: "jwk" }) as { x: string }).x, "base64url"));
     }
@@ -150,14 +151,14 @@ export function importPublicKey(material: string): ImportedKey | undefined {
       const modulus = n[0] === 0 ? n.subarray(1) : n;
       const bits = modulus.length * 8;
       if (bits < 1024 || bits > 4096) return undefined;
-      const key = createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: e.toString("base64url") }, format: "jwk" });
+      const key = crypto().createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: e.toString("base64url") }, format: "jwk" });
       const spki = key.export({ type: "spki", format: "der" });
-      return { type: "rsa", publicKey: `ssh-rsa ${blob.toString("base64")}`, fingerprint: colonHex(createHash("md5").update(spki).digest()) };
+      return { type: "rsa", publicKey: `ssh-rsa ${blob.toString("base64")}`, fingerprint: colonHex(crypto().createHash("md5").update(spki).digest()) };
     }
     if (type.toString() === "ssh-ed25519") {
       const [pub] = readSshString(blob, afterType);
       if (pub.length !== 32) return undefined;
-      return { type: "ed25519", publicKey: `ssh-ed25519 ${blob.toString("base64")}`, fingerprint: createHash("sha256").update(blob).digest("base64") };
+      return { type: "ed25519", publicKey: `ssh-ed25519 ${blob.toString("base64")}`, fingerprint: crypto().createHash("sha256").update(blob).digest("base64") };
     }
     return undefined;
   } catch {

@@ -2,7 +2,7 @@
  * Public IPv4 addresses and DNS names. Addresses come from blocks AWS uses
  * in each region; one is never handed to two holders at once.
  */
-import { randomInt } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import { cidrSize, intToIp, parseCidr4 } from "./cidr.js";
 
 const BLOCKS: Record<string, string[]> = {
@@ -21,8 +21,8 @@ const FALLBACK = ["15.160.0.0/12"];
 export function allocatePublicIp(region: string, inUse: ReadonlySet<string>): string {
   const blocks = (BLOCKS[region] ?? FALLBACK).map((b) => parseCidr4(b)!);
   for (let attempt = 0; attempt < 1000; attempt++) {
-    const block = blocks[randomInt(blocks.length)];
-    const n = block.base + randomInt(cidrSize(block));
+    const block = blocks[crypto().randomInt(blocks.length)];
+    const n = block.base + crypto().randomInt(cidrSize(block));
     const last = n & 255;
     if (last === 0 || last === 255) continue;
     const ip = intToIp(n);

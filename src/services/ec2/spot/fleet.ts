@@ -14,7 +14,7 @@
  * A pool is eligible when its spot price per unit is within the maximum
  * price (the specification's SpotPrice, else the fleet's, else on-demand).
  */
-import { randomUUID } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import type {
@@ -127,7 +127,7 @@ export class SpotFleetModule {
       for (const launch of this.launchesOf(scope, spec)) this.instances.validateLaunch(scope, launch);
     });
     const tags = tagsFor(config.TagSpecifications, "spot-fleet-request");
-    const id = `sfr-${randomUUID()}`;
+    const id = `sfr-${crypto().randomUUID()}`;
     const record: FleetRecord = {
       SpotFleetRequestId: id,
       SpotFleetRequestState: "submitted",

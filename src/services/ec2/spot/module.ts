@@ -7,7 +7,7 @@
  * instances: terminating a one-time request's instance closes it, a
  * persistent one reopens and relaunches.
  */
-import { randomBytes } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import type {
@@ -267,7 +267,7 @@ export class SpotModule {
       fleetId?: string;
     },
   ): SpotRequestRecord {
-    const id = `sir-${randomBytes(4).readUInt32BE().toString(36).padStart(8, "0").slice(-8)}`;
+    const id = `sir-${crypto().randomBytes(4).readUInt32BE().toString(36).padStart(8, "0").slice(-8)}`;
     const launch = options.launch;
     const record: SpotRequestRecord = {
       SpotInstanceRequestId: id,

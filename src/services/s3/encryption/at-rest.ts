@@ -9,7 +9,7 @@
  * Which one applies: the request's headers, else the bucket's default
  * encryption (SSE-S3 unless configured otherwise, as on AWS since 2023).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import { AwsError, isAwsError } from "../../../core/errors.js";
 import { parseArn } from "../../../core/ids.js";
@@ -75,14 +75,14 @@ export function customerKey(sse: SseRequest): CustomerKey | undefined {
   if (!md5) throw SseErrors.missingCustomerKeyMd5();
   const raw = Buffer.from(key, "base64");
   if (raw.length !== 32 || raw.toString("base64") !== key.replace(/\s/g, "")) throw SseErrors.badCustomerKey();
-  const actual = createHash("md5").update(raw).digest("base64");
+  const actual = crypto().createHash("md5").update(raw).digest("base64");
   if (actual !== md5) throw SseErrors.customerKeyMd5Mismatch();
   return { key: raw, md5 };
 }
 
 function gcmWrap(kek: Buffer, secret: Buffer, context: string): Buffer {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", kek, iv);
+  const iv = crypto().randomBytes(12);
+  const cipher = crypto().createCipheriv("aes-256-gcm", kek, iv);
   cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(secret), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), body]);
@@ -90,7 +90,7 @@ function gcmWrap(kek: Buffer, secret: Buffer, context: string): Buffer {
 
 function gcmUnwrap(kek: Buffer, blob: Buffer, context: string): Buffer | undefined {
   try {
-    const decipher = createDecipheriv("aes-256-gcm", kek, blob.subarray(0, 12));
+    const decipher = crypto().createDecipheriv("aes-256-gcm", kek, blob.subarray(0, 12));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(blob.subarray(12, 28));
     return Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]);
@@ -116,13 +116,16 @@ export interface EncryptionDefaults {
 }
 
 export class AtRest implements AtRestEncryption {
-  private readonly wrapper: KeyWrapper;
+  private keyWrapper: KeyWrapper | undefined;
 
   constructor(
     private readonly cloud: Cloud,
     private readonly defaults: EncryptionDefaults,
-  ) {
-    this.wrapper = new KeyWrapper(cloud, "s3-sse");
+  ) {}
+
+  /** Made on first use: reading (or creating) the master key is not start-up work. */
+  private get wrapper(): KeyWrapper {
+    return (this.keyWrapper ??= new KeyWrapper(this.cloud, "s3-sse"));
   }
 
   private kms(): KmsApi {
@@ -157,8 +160,8 @@ export class AtRest implements AtRestEncryption {
   }
 
   private sealS3(): Sealed {
-    const dataKey = randomBytes(32);
-    const nonce = randomBytes(16);
+    const dataKey = crypto().randomBytes(32);
+    const nonce = crypto().randomBytes(16);
     const record: EncryptionRecord = {
       ServerSideEncryption: "AES256",
       nonce: nonce.toString("base64"),
@@ -175,7 +178,7 @@ export class AtRest implements AtRestEncryption {
     } catch (error) {
       kmsFailure(error);
     }
-    const nonce = randomBytes(16);
+    const nonce = crypto().randomBytes(16);
     const record: EncryptionRecord = {
       ServerSideEncryption: algorithm,
       SSEKMSKeyId: dataKey.keyArn,
@@ -189,8 +192,8 @@ export class AtRest implements AtRestEncryption {
   }
 
   private sealCustomer(customer: CustomerKey): Sealed {
-    const dataKey = randomBytes(32);
-    const nonce = randomBytes(16);
+    const dataKey = crypto().randomBytes(32);
+    const nonce = crypto().randomBytes(16);
     const record: EncryptionRecord = {
       SSECustomerAlgorithm: "AES256",
       SSECustomerKeyMD5: customer.md5,

@@ -4,7 +4,8 @@
  * multipart part) gets its own keystream: its IV is derived from the object's
  * random nonce and the segment number, with a 64-bit block counter below.
  */
-import { createCipheriv, createHash, type Cipher } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
+import type { Cipher } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import type { ObjectCodec } from "../hooks.js";
 
@@ -12,7 +13,7 @@ const BLOCK = 16;
 
 function segmentIv(nonce: Buffer, segment: number, block: bigint): Buffer {
   const iv = Buffer.alloc(16);
-  createHash("sha256").update(nonce).update(String(segment)).digest().copy(iv, 0, 0, 8);
+  crypto().createHash("sha256").update(nonce).update(String(segment)).digest().copy(iv, 0, 0, 8);
   iv.writeBigUInt64BE(block, 8);
   return iv;
 }
@@ -23,7 +24,7 @@ class CtrTransform extends Transform {
 
   constructor(key: Buffer, nonce: Buffer, segment: number, offset: number) {
     super();
-    this.cipher = createCipheriv("aes-256-ctr", key, segmentIv(nonce, segment, BigInt(Math.floor(offset / BLOCK))));
+    this.cipher = crypto().createCipheriv("aes-256-ctr", key, segmentIv(nonce, segment, BigInt(Math.floor(offset / BLOCK))));
     const skip = offset % BLOCK;
     if (skip) this.cipher.update(Buffer.alloc(skip));
   }

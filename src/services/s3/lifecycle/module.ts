@@ -3,7 +3,7 @@
  * validation, x-amz-expiration on object responses, the daily sweep that
  * applies the rules, and RestoreObject with x-amz-restore.
  */
-import { randomUUID } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import { AwsError } from "../../../core/errors.js";
 import type {
   DeleteBucketLifecycleRequest,
@@ -70,7 +70,7 @@ export class LifecycleModule extends S3Base implements Implemented {
     const bucket = await this.bucketFor(ctx, input.Bucket, { input });
     const config = validateLifecycle(input.LifecycleConfiguration?.Rules, input.TransitionDefaultMinimumObjectSize);
     // S3 names rules that came without an ID.
-    config.Rules = config.Rules.map((rule) => ({ ...rule, ID: rule.ID ?? Buffer.from(randomUUID()).toString("base64") }));
+    config.Rules = config.Rules.map((rule) => ({ ...rule, ID: rule.ID ?? Buffer.from(crypto().randomUUID()).toString("base64") }));
     this.configs.put("lifecycle", bucket.name, config);
     this.runner.touched(bucket.name);
     this.runner.arm(bucket.name, bucket.account, bucket.region);

@@ -6,7 +6,7 @@
  * 15 minutes, a replica KMS key when SSE-KMS objects are selected.
  * Also: which rule applies to an object.
  */
-import { randomBytes } from "node:crypto";
+import { crypto } from "../../../core/crypto.js";
 import { AwsError } from "../../../core/errors.js";
 import type { ReplicationConfiguration, ReplicationRule, Tag } from "../../../generated/s3.js";
 
@@ -103,7 +103,7 @@ export function validateReplication(config: ReplicationConfiguration, env: Repli
     if (sseKms && !replicaKey) throw invalidRequest("ReplicaKmsKeyID must be specified if SseKmsEncryptedObjects tag is present.");
     if (replicaKey && !sseKms) throw invalidRequest("SseKmsEncryptedObjects must be specified if EncryptionConfiguration is present.");
     if (replicaKey && env.kmsKeyExists && !env.kmsKeyExists(replicaKey)) throw invalidArgument("Invalid ReplicaKmsKeyID " + replicaKey);
-    normalised.push({ ...rule, ID: rule.ID ?? randomBytes(36).toString("base64") });
+    normalised.push({ ...rule, ID: rule.ID ?? crypto().randomBytes(36).toString("base64") });
   }
   return { Role: config.Role, Rules: normalised };
 }
