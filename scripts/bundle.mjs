@@ -21,7 +21,8 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3"],
+  // better-sqlite3's JavaScript is bundled too; only its compiled addon is loaded from node_modules.
+  external: [],
   // import.meta.url has no CommonJS equivalent: the banner computes it from __filename.
   define: { "import.meta.url": "__stratusModuleUrl" },
   banner: { js: 'var __stratusModuleUrl = require("node:url").pathToFileURL(__filename).href;' },

@@ -53,3 +53,23 @@ export class Database {
     if (this.sql.open) this.sql.close();
   }
 }
+
+/**
+ * Named prepared statements, each prepared on first use: a store declares all
+ * of its SQL in one place without paying for statements start-up never runs.
+ */
+export function statements<K extends string>(sql: Sql, texts: Record<K, string>): Record<K, BetterSqlite3.Statement> {
+  const out = {} as Record<K, BetterSqlite3.Statement>;
+  for (const name of Object.keys(texts) as K[]) {
+    Object.defineProperty(out, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const statement = sql.prepare(texts[name]);
+        Object.defineProperty(out, name, { value: statement, enumerable: true });
+        return statement;
+      },
+    });
+  }
+  return out;
+}

@@ -7,7 +7,7 @@
  * exactly S3's listing order. Every listing query walks an index from a
  * cursor, so a page costs O(page · log n), never O(bucket).
  */
-import type { Database, Sql } from "../../state/database.js";
+import { statements, type Database, type Sql } from "../../state/database.js";
 import type { BucketRecord, VersioningState } from "./hooks.js";
 import {
   rowToBucket,
@@ -96,73 +96,61 @@ export class S3Store {
   constructor(private readonly db: Database) {
     db.migrate("s3", MIGRATIONS);
     const sql = (this.sql = db.sql);
-    this.s = {
-      bucketGet: sql.prepare("SELECT * FROM s3_buckets WHERE name = ?"),
-      bucketInsert: sql.prepare("INSERT INTO s3_buckets (name, account, region, created, versioning, mfa_delete) VALUES (?, ?, ?, ?, NULL, NULL)"),
-      bucketDelete: sql.prepare("DELETE FROM s3_buckets WHERE name = ?"),
-      bucketVersioning: sql.prepare("UPDATE s3_buckets SET versioning = ?, mfa_delete = COALESCE(?, mfa_delete) WHERE name = ?"),
-      bucketsOf: sql.prepare("SELECT * FROM s3_buckets WHERE account = ? AND name > ? ORDER BY name LIMIT ?"),
-      bucketsAll: sql.prepare("SELECT * FROM s3_buckets ORDER BY name"),
-      bucketHasVersions: sql.prepare("SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1"),
-      bucketHasUploads: sql.prepare("SELECT 1 FROM s3_uploads WHERE bucket = ? LIMIT 1"),
+    this.s = statements(sql, {
+      bucketGet: "SELECT * FROM s3_buckets WHERE name = ?",
+      bucketInsert: "INSERT INTO s3_buckets (name, account, region, created, versioning, mfa_delete) VALUES (?, ?, ?, ?, NULL, NULL)",
+      bucketDelete: "DELETE FROM s3_buckets WHERE name = ?",
+      bucketVersioning: "UPDATE s3_buckets SET versioning = ?, mfa_delete = COALESCE(?, mfa_delete) WHERE name = ?",
+      bucketsOf: "SELECT * FROM s3_buckets WHERE account = ? AND name > ? ORDER BY name LIMIT ?",
+      bucketsAll: "SELECT * FROM s3_buckets ORDER BY name",
+      bucketHasVersions: "SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1",
+      bucketHasUploads: "SELECT 1 FROM s3_uploads WHERE bucket = ? LIMIT 1",
 
-      latest: sql.prepare("SELECT * FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1"),
-      byVersionId: sql.prepare("SELECT * FROM s3_versions WHERE bucket = ? AND key = ? AND version_id = ?"),
-      insertVersion: sql.prepare(
+      latest: "SELECT * FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1",
+      byVersionId: "SELECT * FROM s3_versions WHERE bucket = ? AND key = ? AND version_id = ?",
+      insertVersion:
         `INSERT INTO s3_versions (bucket, key, version_id, is_latest, delete_marker, size, etag, last_modified, storage_class, owner,
            checksum_algorithm, checksum_type, replication_status, segments, meta)
          VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      clearLatest: sql.prepare("UPDATE s3_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1"),
-      promoteNewest: sql.prepare(
-        "UPDATE s3_versions SET is_latest = 1 WHERE id = (SELECT id FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1)",
-      ),
-      deleteVersionRow: sql.prepare("DELETE FROM s3_versions WHERE id = ?"),
-      updateVersion: sql.prepare("UPDATE s3_versions SET storage_class = ?, replication_status = ?, meta = ? WHERE id = ?"),
-      versionById: sql.prepare("SELECT * FROM s3_versions WHERE id = ?"),
+      clearLatest: "UPDATE s3_versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1",
+      promoteNewest: "UPDATE s3_versions SET is_latest = 1 WHERE id = (SELECT id FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC LIMIT 1)",
+      deleteVersionRow: "DELETE FROM s3_versions WHERE id = ?",
+      updateVersion: "UPDATE s3_versions SET storage_class = ?, replication_status = ?, meta = ? WHERE id = ?",
+      versionById: "SELECT * FROM s3_versions WHERE id = ?",
 
-      currentRange: sql.prepare(
-        `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? AND key < ? ORDER BY key LIMIT ?`,
-      ),
-      currentFrom: sql.prepare(
-        `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? ORDER BY key LIMIT ?`,
-      ),
-      currentAtOrAfter: sql.prepare(
-        `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key >= ? ORDER BY key LIMIT ?`,
-      ),
-      versionsRange: sql.prepare(`SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key > ? ORDER BY key, id DESC LIMIT ?`),
-      versionsAtOrAfter: sql.prepare(`SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key >= ? ORDER BY key, id DESC LIMIT ?`),
-      versionsOfKeyBefore: sql.prepare(`SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key = ? AND id < ? ORDER BY id DESC LIMIT ?`),
-      versionsOfKey: sql.prepare("SELECT * FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC"),
-      versionsAfterRow: sql.prepare("SELECT * FROM s3_versions WHERE bucket = ? AND id > ? ORDER BY id LIMIT ?"),
+      currentRange: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? AND key < ? ORDER BY key LIMIT ?`,
+      currentFrom: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key > ? ORDER BY key LIMIT ?`,
+      currentAtOrAfter: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND is_latest = 1 AND delete_marker = 0 AND key >= ? ORDER BY key LIMIT ?`,
+      versionsRange: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key > ? ORDER BY key, id DESC LIMIT ?`,
+      versionsAtOrAfter: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key >= ? ORDER BY key, id DESC LIMIT ?`,
+      versionsOfKeyBefore: `SELECT ${LISTED_COLUMNS} FROM s3_versions WHERE bucket = ? AND key = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      versionsOfKey: "SELECT * FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY id DESC",
+      versionsAfterRow: "SELECT * FROM s3_versions WHERE bucket = ? AND id > ? ORDER BY id LIMIT ?",
 
-      uploadInsert: sql.prepare("INSERT INTO s3_uploads (upload_id, bucket, key, initiated, owner, storage_class, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      uploadGet: sql.prepare("SELECT * FROM s3_uploads WHERE upload_id = ?"),
-      uploadDelete: sql.prepare("DELETE FROM s3_uploads WHERE upload_id = ?"),
-      uploadsFrom: sql.prepare("SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated, upload_id LIMIT ?"),
-      uploadsAfterKey: sql.prepare("SELECT * FROM s3_uploads WHERE bucket = ? AND key > ? ORDER BY key, initiated, upload_id LIMIT ?"),
-      uploadsAfter: sql.prepare(
-        "SELECT * FROM s3_uploads WHERE bucket = ? AND (key, initiated, upload_id) > (?, ?, ?) ORDER BY key, initiated, upload_id LIMIT ?",
-      ),
-      uploadsOfBucket: sql.prepare("SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated, upload_id"),
-      partUpsert: sql.prepare(
+      uploadInsert: "INSERT INTO s3_uploads (upload_id, bucket, key, initiated, owner, storage_class, meta) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      uploadGet: "SELECT * FROM s3_uploads WHERE upload_id = ?",
+      uploadDelete: "DELETE FROM s3_uploads WHERE upload_id = ?",
+      uploadsFrom: "SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated, upload_id LIMIT ?",
+      uploadsAfterKey: "SELECT * FROM s3_uploads WHERE bucket = ? AND key > ? ORDER BY key, initiated, upload_id LIMIT ?",
+      uploadsAfter: "SELECT * FROM s3_uploads WHERE bucket = ? AND (key, initiated, upload_id) > (?, ?, ?) ORDER BY key, initiated, upload_id LIMIT ?",
+      uploadsOfBucket: "SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated, upload_id",
+      partUpsert: 
         `INSERT INTO s3_parts (upload_id, part_number, size, etag, last_modified, blob, checksums) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag,
            last_modified = excluded.last_modified, blob = excluded.blob, checksums = excluded.checksums`,
-      ),
-      partGet: sql.prepare("SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?"),
-      partsFrom: sql.prepare("SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?"),
-      partsAll: sql.prepare("SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number"),
-      partsDelete: sql.prepare("DELETE FROM s3_parts WHERE upload_id = ?"),
+      partGet: "SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?",
+      partsFrom: "SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+      partsAll: "SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number",
+      partsDelete: "DELETE FROM s3_parts WHERE upload_id = ?",
 
-      inlineInsert: sql.prepare("INSERT INTO s3_inline (data) VALUES (?)"),
-      inlineGet: sql.prepare("SELECT data FROM s3_inline WHERE id = ?").pluck(),
-      inlineDelete: sql.prepare("DELETE FROM s3_inline WHERE id = ?"),
+      inlineInsert: "INSERT INTO s3_inline (data) VALUES (?)",
+      inlineGet: "SELECT data FROM s3_inline WHERE id = ?",
+      inlineDelete: "DELETE FROM s3_inline WHERE id = ?",
 
-      journalPut: sql.prepare("INSERT INTO s3_blob_journal (blob, state) VALUES (?, ?) ON CONFLICT (blob) DO UPDATE SET state = excluded.state"),
-      journalDelete: sql.prepare("DELETE FROM s3_blob_journal WHERE blob = ?"),
-      journalAll: sql.prepare("SELECT blob, state FROM s3_blob_journal"),
-    };
+      journalPut: "INSERT INTO s3_blob_journal (blob, state) VALUES (?, ?) ON CONFLICT (blob) DO UPDATE SET state = excluded.state",
+      journalDelete: "DELETE FROM s3_blob_journal WHERE blob = ?",
+      journalAll: "SELECT blob, state FROM s3_blob_journal",
+    });
   }
 
   transaction<T>(fn: () => T): T {
@@ -358,7 +346,7 @@ export class S3Store {
   }
 
   inline(id: number): Buffer | undefined {
-    return this.s.inlineGet.get(id) as Buffer | undefined;
+    return (this.s.inlineGet.get(id) as { data: Buffer } | undefined)?.data;
   }
 
   deleteInline(id: number): void {
