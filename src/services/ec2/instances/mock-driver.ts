@@ -17,10 +17,11 @@ import { typeShape } from "../instance-types/catalog.js";
 import type { DriverInstance, InstanceDriver, Transition, Usage } from "./driver.js";
 
 const MINUTE = 60_000;
-export const BOOT_MS = 5_000;
-export const STOP_MS = 5_000;
-export const FORCE_STOP_MS = 2_000;
-export const TERMINATE_MS = 5_000;
+// Short enough that a waiter started by a separate `aws ec2 wait` sees the new state on its first poll.
+export const BOOT_MS = 1_000;
+export const STOP_MS = 1_000;
+export const FORCE_STOP_MS = 500;
+export const TERMINATE_MS = 1_000;
 export const STATUS_INITIALIZING_MS = 60_000;
 
 const BOOT_CPU = [85, 60, 35];
