@@ -76,6 +76,17 @@ describe("S3 objects", () => {
     assert.ok(head.LastModified instanceof Date);
   });
 
+  it("stores a gzip Content-Encoding body as sent (request compression is CloudWatch's, not S3's)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const compressed = gzipSync(Buffer.from("epoch,loss\n1,0.9\n2,0.5\n".repeat(50)));
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "logs/train.csv.gz", Body: compressed, ContentEncoding: "gzip", ContentType: "text/csv" }));
+    assert.equal(put.ETag, `"${md5(compressed)}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "logs/train.csv.gz" }));
+    assert.equal(got.ContentEncoding, "gzip");
+    assert.equal(got.ContentLength, compressed.length);
+    assert.deepEqual(await bodyBytes(got.Body), compressed);
+  });
+
   it("stores keys of any UTF-8 up to 1024 bytes, never as paths", async () => {
     const keys = ["../../../etc/passwd", "a//b", "dir/", "with space and +plus", "日本語/ファイル.txt", "emoji 🚀.bin", "?#%&=", "x".repeat(1024)];
     for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `body of ${key}` }));
