@@ -12,6 +12,9 @@ import { MAX_BODY, type Protocol } from "./protocol.js";
 
 /** Error `__type`: the modelled shape's id when one matches the code, else the code. */
 function errorType(model: ServiceModel, operation: Operation | undefined, error: AwsError): string {
+  // A query-compatible service's ValidationError is Coral's own validation exception on the
+  // json and cbor wire (x-amzn-query-error still says ValidationError).
+  if (error.code === "ValidationError" && model.metadata.awsQueryCompatible) return "com.amazon.coral.validate#ValidationException";
   const shapeName = model.errorShapeName(error.code, operation);
   return shapeName ? `${model.namespace}#${shapeName}` : error.code;
 }
@@ -23,7 +26,9 @@ function errorHeaders(model: ServiceModel, error: AwsError, requestId: string): 
 }
 
 function errorBody(model: ServiceModel, operation: Operation | undefined, error: AwsError): Record<string, unknown> {
-  const body: Record<string, unknown> = { __type: errorType(model, operation, error), message: error.message };
+  const body: Record<string, unknown> = { __type: errorType(model, operation, error) };
+  // Errors AWS sends without words (KMS's InvalidCiphertextException...) carry no message member.
+  if (error.message) body.message = error.message;
   for (const [key, value] of Object.entries(error.fields)) if (value !== undefined) body[key] = value;
   return body;
 }

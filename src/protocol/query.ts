@@ -274,7 +274,8 @@ export class QueryProtocol extends QueryFamily {
     }
     const body =
       `<ErrorResponse xmlns="${ns}"><Error><Type>${error.fault}</Type><Code>${escapeXml(error.code)}</Code>` +
-      `<Message>${escapeXml(error.message)}</Message>${extra}</Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+      // An error AWS sends without words has no Message element at all.
+      `${error.message ? `<Message>${escapeXml(error.message)}</Message>` : ""}${extra}</Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
     return xmlResponse(error.status, body, requestId, error.headers);
   }
 }

@@ -14,6 +14,8 @@ export interface Violation {
   kind: "required" | "length" | "range" | "enum" | "pattern";
   value: unknown;
   detail: string;
+  /** Coral never echoes a sensitive member's value, nor a blob's bytes ("Value at 'plaintext' ..."). */
+  hidden?: boolean;
 }
 
 const patternCache = new Map<string, RegExp | null>();
@@ -121,13 +123,14 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, m
     }
     case "string": {
       if (!options.constraints || typeof value !== "string") return;
-      checkSize(shape, [...value].length, path, member, value, out, "length");
+      const hidden = shape.sensitive === true;
+      checkSize(shape, [...value].length, path, member, value, out, "length", hidden);
       if (shape.enum && !shape.enum.includes(value)) {
-        out.push({ path, member, kind: "enum", value, detail: `Member must satisfy enum value set: [${shape.enum.join(", ")}]` });
+        out.push({ path, member, kind: "enum", value, hidden, detail: `Member must satisfy enum value set: [${shape.enum.join(", ")}]` });
       } else if (shape.pattern) {
         const re = compilePattern(shape.pattern);
         if (re && !re.test(value)) {
-          out.push({ path, member, kind: "pattern", value, detail: `Member must satisfy regular expression pattern: ${shape.pattern}` });
+          out.push({ path, member, kind: "pattern", value, hidden, detail: `Member must satisfy regular expression pattern: ${shape.pattern}` });
         }
       }
       return;
@@ -139,19 +142,28 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, m
       if (options.constraints && typeof value === "number") checkSize(shape, value, path, member, value, out, "value");
       return;
     case "blob":
-      if (options.constraints && value instanceof Uint8Array) checkSize(shape, value.length, path, member, value, out, "length");
+      if (options.constraints && value instanceof Uint8Array) checkSize(shape, value.length, path, member, value, out, "length", true);
       return;
     default:
       return;
   }
 }
 
-function checkSize(shape: Shape, size: number, path: string, member: string, value: unknown, out: Violation[], what: "length" | "value"): void {
+function checkSize(
+  shape: Shape,
+  size: number,
+  path: string,
+  member: string,
+  value: unknown,
+  out: Violation[],
+  what: "length" | "value",
+  hidden = shape.sensitive === true,
+): void {
   const kind = what === "length" ? "length" : "range";
   if (shape.min !== undefined && size < shape.min) {
-    out.push({ path, member, kind, value, detail: `Member must have ${what} greater than or equal to ${shape.min}` });
+    out.push({ path, member, kind, value, hidden, detail: `Member must have ${what} greater than or equal to ${shape.min}` });
   } else if (shape.max !== undefined && size > shape.max) {
-    out.push({ path, member, kind, value, detail: `Member must have ${what} less than or equal to ${shape.max}` });
+    out.push({ path, member, kind, value, hidden, detail: `Member must have ${what} less than or equal to ${shape.max}` });
   }
 }
 
@@ -162,6 +174,7 @@ function join(path: string, part: string): string {
 /** Coral's wording: "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: ..." */
 export function coralMessage(violations: Violation[]): string {
   const parts = violations.map((v) => {
+    if (v.hidden) return `Value at '${v.path}' failed to satisfy constraint: ${v.detail}`;
     const shown = v.value === null ? "null" : typeof v.value === "string" ? `'${v.value}'` : Array.isArray(v.value) || typeof v.value === "object" ? `'${JSON.stringify(v.value)}'` : `'${String(v.value)}'`;
     return `Value ${shown} at '${v.path}' failed to satisfy constraint: ${v.detail}`;
   });

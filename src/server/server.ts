@@ -91,6 +91,18 @@ export class StratusServer {
       try {
         const response = ex.protocol.serializeError(ex.model, ex.operation, awsError, ex.requestId);
         Object.assign(response.headers, awsError.headers);
+        // A query-compatible service keeps its query-protocol status (404, 409...) on the json and
+        // cbor wire only for clients that say `x-amzn-query-mode: true` (SDKs and botocore do);
+        // to any other client every client error is a 400.
+        if (
+          ex.model.metadata.awsQueryCompatible !== undefined &&
+          ex.protocol.name !== "query" &&
+          response.status > 400 &&
+          response.status < 500 &&
+          (ex.http.headers["x-amzn-query-mode"] ?? "").toLowerCase() !== "true"
+        ) {
+          response.status = 400;
+        }
         return response;
       } catch (serializeFailure) {
         this.cloud.log.error(`[${ex.requestId}] could not serialize error`, serializeFailure);

@@ -160,7 +160,7 @@ describe("CloudWatch metrics", () => {
       await rejects(
         stats({ Statistics: ["Sum"], StartTime: new Date(t0 - 1441 * MINUTE), Period: 60 }),
         "InvalidParameterCombinationException",
-        /^You have requested up to 1,441 datapoints, which exceeds the limit of 1,440\./,
+        /^You have requested up to 1441 datapoints, which exceeds the limit of 1440\./,
       );
     });
 
@@ -308,7 +308,7 @@ describe("CloudWatch metrics", () => {
     it("rejects bad queries with AWS's errors", async () => {
       const send = (queries: MetricDataQuery[]) =>
         cw.send(new GetMetricDataCommand({ StartTime: new Date(t0 - HOUR), EndTime: new Date(t0), MetricDataQueries: queries }));
-      await rejects(send([{ Id: "E1", Expression: "1" }]), "ValidationException", /Id 'E1'/);
+      await rejects(send([{ Id: "E1", Expression: "1" }]), "ValidationException", /^The value E1 for parameter MetricDataQueries.member.1.Id is not matching the expected pattern \^\[a-z\]\[a-zA-Z0-9_\]\*\$\.\n$/);
       await rejects(send([{ Id: "e1", Expression: "m9 * 2" }]), "ValidationException", /Unrecognized identifier m9/);
       await rejects(send([{ Id: "e1", Expression: "e2" }, { Id: "e2", Expression: "e1" }]), "ValidationException", /Circular/);
       await rejects(send([{ Id: "e1", Expression: "(1 +" }]), "ValidationException", /Error in expression e1/);

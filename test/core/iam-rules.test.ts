@@ -137,7 +137,7 @@ describe("IAM rules (SDK v3)", () => {
     });
 
     const malformed: Array<[string, string, string]> = [
-      ["not JSON", "{not json", "Syntax errors in policy."],
+      ["not JSON", "{not json", "This policy contains invalid Json"],
       ["no statement", JSON.stringify({ Version: "2012-10-17" }), "Syntax errors in policy."],
       ["unknown element", JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*", Bogus: 1 }] }), "Syntax errors in policy."],
       ["bad version", JSON.stringify({ Version: "2020-01-01", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }), "The policy failed legacy parsing"],

@@ -2,7 +2,7 @@
  * Test support: an in-process Stratus on port 0 with in-memory state, and the
  * real clients pointed at it (SDK v3 config, and the aws CLI by path).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { startStratus, type RunningStratus, type StratusOptions } from "../../src/index.js";
 
@@ -100,5 +100,62 @@ export function bash(
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
+}
+
+/** The pip python with boto3 (botocore 1.43), if present. */
+export const PYTHON = "/root/.pyenv/versions/3.11.7/bin/python3";
+let boto3Present: boolean | undefined;
+/** Whether boto3 can be imported (checked once, on first ask). */
+export function hasBoto3(): boolean {
+  boto3Present ??= existsSync(PYTHON) && spawnSync(PYTHON, ["-c", "import boto3"]).status === 0;
+  return boto3Present;
+}
+
+/**
+ * Runs a python script with boto3 against Stratus. The script gets `client(name)`
+ * (a boto3 client pointed at Stratus, no retries), `call(label, fn)` which records
+ * fn's result or its error as botocore reports it (`{"error": {Code, Message, ...},
+ * "status": N}`), and `out`, a dict printed as JSON at the end; the promise
+ * resolves to that dict.
+ */
+export async function boto3(stratus: RunningStratus, script: string, region = "us-east-1"): Promise<Record<string, any>> {
+  const prelude = `
+import json, sys, datetime, boto3, botocore
+from botocore.config import Config
+out = {}
+def client(name, **kw):
+    return boto3.client(name, endpoint_url=${JSON.stringify(stratus.endpoint)}, region_name=${JSON.stringify(region)},
+        aws_access_key_id=kw.pop("key", "${CREDENTIALS.accessKeyId}"), aws_secret_access_key=kw.pop("secret", "${CREDENTIALS.secretAccessKey}"),
+        aws_session_token=kw.pop("token", None), config=Config(retries={"max_attempts": 1}), **kw)
+def call(label, fn):
+    try:
+        r = fn()
+        r.pop("ResponseMetadata", None)
+        out[label] = r
+    except botocore.exceptions.ClientError as e:
+        out[label] = {"error": e.response["Error"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"]}
+    return out[label]
+`;
+  const epilogue = "\nprint(json.dumps(out, default=str))\n";
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ["-c", prelude + script + epilogue], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`boto3 script failed (${code}): ${stderr}`));
+      else {
+        try {
+          resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+        } catch {
+          reject(new Error(`boto3 script printed no JSON: ${stdout} ${stderr}`));
+        }
+      }
+    });
   });
 }

@@ -43,12 +43,7 @@ export class Dashboards {
   }
 
   put(account: string, input: PutDashboardInput): PutDashboardOutput {
-    if (!NAME.test(input.DashboardName)) {
-      throw CwErrors.dashboardInvalid(
-        "The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).",
-        [],
-      );
-    }
+    if (!NAME.test(input.DashboardName)) throw CwErrors.dashboardName();
     const { json, messages } = validateDashboardBody(input.DashboardBody);
     if (!json) throw CwErrors.dashboardInvalid("The field DashboardBody must be a valid JSON object", [{ DataPath: "", Message: "Invalid JSON" }]);
     if (messages.length > 0) {

@@ -26,11 +26,17 @@ export const CwErrors = {
     new AwsError("RequestEntityTooLarge", `Request size ${size} exceeded ${limit} bytes`, { status: 413 }),
   dashboardNotFound: (name: string) => new AwsError("ResourceNotFound", `Dashboard ${name} does not exist`, { status: 404 }),
   dashboardsNotFound: () => new AwsError("ResourceNotFound", "The specified dashboard does not exist.", { status: 404 }),
+  /** AWS's wording ends in a newline. */
+  dashboardName: () =>
+    new AwsError(
+      "InvalidParameterValue",
+      "The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).\n",
+      { status: 400 },
+    ),
   dashboardInvalid: (message: string, messages: DashboardValidationMessage[]) =>
     new AwsError("InvalidParameterInput", message, { status: 400, fields: { dashboardValidationMessages: messages } }),
-  alarmNotFound: (name: string) => new AwsError("ResourceNotFound", `Alarm ${name} not found`, { status: 404 }),
-  alarmsNotFound: (names: string[]) =>
-    new AwsError("ResourceNotFound", `${names.length === 1 ? "Alarm" : "Alarms"} ${names.join(", ")} not found`, { status: 404 }),
+  /** SetAlarmState on a missing alarm: AWS's ResourceNotFound carries no message at all. */
+  alarmNotFound: () => new AwsError("ResourceNotFound", "", { status: 404 }),
   invalidFormat: (message: string) => new AwsError("InvalidFormat", message, { status: 400 }),
   limitExceeded: (message: string) => new AwsError("LimitExceeded", message, { status: 400 }),
   resourceNotFoundException: (type: string, id: string) =>

@@ -7,6 +7,7 @@ import { crypto } from "../../core/crypto.js";
 import type {
   GetMetricDataInput,
   GetMetricDataOutput,
+  MessageData,
   MetricDataQuery,
   MetricDataResult,
 } from "../../generated/cloudwatch.js";
@@ -39,20 +40,22 @@ interface Prepared {
 export interface QueryEvaluation {
   /** Every query's value by id (computed on demand). */
   value(id: string): Value;
-  /** The series a returned query stands for, labelled as GetMetricData labels them. */
-  results(): Array<{ id: string; label: string; series: Series }>;
+  /** The series a returned query stands for, labelled as GetMetricData labels them, with per-result messages. */
+  results(): Array<{ id: string; label: string; series: Series; messages: MessageData[] }>;
 }
 
 /** Validates queries (shared with metric-math alarms). */
 export function prepareQueries(queries: MetricDataQuery[] | undefined, field = "MetricDataQueries"): Prepared[] {
   if (!queries || queries.length === 0) throw CwErrors.missingParameter(`The parameter ${field} is required.`);
   if (queries.length > MAX_QUERIES) throw CwErrors.validation(`The collection ${field} must not have a size greater than ${MAX_QUERIES}.`);
+  // AWS reports every badly formed id at once, a line each.
+  const badIds = queries
+    .map((query, i) => (ID_PATTERN.test(query.Id) ? "" : `The value ${query.Id} for parameter ${field}.member.${i + 1}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.\n`))
+    .join("");
+  if (badIds) throw CwErrors.validation(badIds);
   const seen = new Set<string>();
   const prepared = queries.map((query, i): Prepared => {
     const where = `${field}.member.${i + 1}`;
-    if (!ID_PATTERN.test(query.Id)) {
-      throw CwErrors.validation(`Invalid ${field} Id '${query.Id}': ids must start with a lowercase letter and contain only letters, numbers and underscores.`);
-    }
     if (seen.has(query.Id)) throw CwErrors.validation(`The values for parameter id in ${field} are not unique.`);
     seen.add(query.Id);
     if ((query.MetricStat === undefined) === (query.Expression === undefined)) {
@@ -100,7 +103,9 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
   const defaultPeriod = periods.length > 0 ? Math.min(...periods) : 60;
   const values = new Map<string, Value>();
   const props = new Map<string, Record<string, string>>();
+  const messages = new Map<string, MessageData[]>();
   const visiting = new Set<string>();
+  const labels = defaultLabels(prepared);
 
   const env: MathEnv = {
     start: roundStart(start, now, defaultPeriod),
@@ -162,7 +167,7 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
 
   const metricSeries = (p: Prepared, from = start, to = end): Series => {
     const stat = p.query.MetricStat!;
-    const label = p.query.Label ?? stat.Metric.MetricName!;
+    const label = p.query.Label ?? labels.get(p.query.Id)!;
     const dimensions = sortDimensions(stat.Metric.Dimensions);
     const record: Record<string, string> = {
       MetricName: stat.Metric.MetricName!,
@@ -177,9 +182,13 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     if (!periodServesAge(rounded, now, stat.Period)) return series;
     const metric = store.find(scope, { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions });
     if (!metric) return series;
-    for (const bin of readBins(store, metric.id, rounded, to, stat.Period, { unit: stat.Unit })) {
+    const unitsSeen = new Set<string>();
+    for (const bin of readBins(store, metric.id, rounded, to, stat.Period, { unit: stat.Unit, oneUnit: true, unitsSeen })) {
       const v = computeStatistic(p.stat!, bin.agg);
       if (v !== undefined) series.points.set(bin.ts, v);
+    }
+    if (unitsSeen.size > 1 && from === start) {
+      messages.set(p.query.Id, [{ Code: "MultipleUnits", Value: `Multiple units returned: '[${[...unitsSeen].sort().join(", ")}]'` }]);
     }
     return series;
   };
@@ -187,23 +196,28 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
   return {
     value,
     results() {
-      const out: Array<{ id: string; label: string; series: Series }> = [];
+      const out: Array<{ id: string; label: string; series: Series; messages: MessageData[] }> = [];
       for (const p of prepared) {
         if (p.query.ReturnData === false) continue;
         const v = value(p.query.Id);
         const own = p.query.Label;
         if (v.kind === "series") {
           const base = own ?? (p.query.MetricStat ? v.series.label : p.query.Id);
-          out.push({ id: p.query.Id, label: expandLabel(base, v.series, props.get(v.series.id), v.series.label), series: v.series });
+          out.push({
+            id: p.query.Id,
+            label: expandLabel(base, v.series, props.get(v.series.id), v.series.label),
+            series: v.series,
+            messages: messages.get(p.query.Id) ?? [],
+          });
         } else if (v.kind === "array") {
           for (const item of v.items) {
             const label = own ? `${own} ${item.label}` : item.label;
-            out.push({ id: p.query.Id, label: expandLabel(label, item, props.get(item.id), item.label), series: item });
+            out.push({ id: p.query.Id, label: expandLabel(label, item, props.get(item.id), item.label), series: item, messages: [] });
           }
         } else if (v.kind === "scalar") {
           const period = p.query.Period ?? defaultPeriod;
           const points = new Map(grid({ ...env, start: roundStart(start, now, period) }, period).map((t) => [t, v.value]));
-          out.push({ id: p.query.Id, label: own ?? p.query.Id, series: { id: p.query.Id, label: own ?? p.query.Id, period, points } });
+          out.push({ id: p.query.Id, label: own ?? p.query.Id, series: { id: p.query.Id, label: own ?? p.query.Id, period, points }, messages: [] });
         } else {
           throw CwErrors.validation(`Error in expression ${p.query.Id}: The expression must produce a time series`);
         }
@@ -211,6 +225,36 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
       return out;
     },
   };
+}
+
+/**
+ * A metric query's default label is its metric name; when several queries read
+ * the same metric, the statistic and/or period is added wherever they differ
+ * among those queries ("CPUUtilization Average", "CPUUtilization Maximum 300").
+ */
+function defaultLabels(prepared: Prepared[]): Map<string, string> {
+  const groups = new Map<string, Prepared[]>();
+  for (const p of prepared) {
+    const stat = p.query.MetricStat;
+    if (!stat) continue;
+    const key = JSON.stringify([stat.Metric.Namespace, stat.Metric.MetricName, sortDimensions(stat.Metric.Dimensions)]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(p);
+  }
+  const labels = new Map<string, string>();
+  for (const group of groups.values()) {
+    const stats = new Set(group.map((p) => p.query.MetricStat!.Stat));
+    const periods = new Set(group.map((p) => p.query.MetricStat!.Period));
+    for (const p of group) {
+      const stat = p.query.MetricStat!;
+      const parts = [stat.Metric.MetricName!];
+      if (stats.size > 1) parts.push(stat.Stat);
+      if (periods.size > 1) parts.push(String(stat.Period));
+      labels.set(p.query.Id, parts.join(" "));
+    }
+  }
+  return labels;
 }
 
 interface PageToken {
@@ -235,7 +279,7 @@ function readToken(token: string | undefined, print: string): number {
 }
 
 export function getMetricData(store: MetricStore, scope: Scope, input: GetMetricDataInput, now: number): GetMetricDataOutput {
-  checkTimeRange(input.StartTime, input.EndTime);
+  checkTimeRange(input.StartTime, input.EndTime, "data");
   const prepared = prepareQueries(input.MetricDataQueries);
   const maxDatapoints = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
   if (maxDatapoints < 1) throw CwErrors.invalidValue(maxDatapoints, "MaxDatapoints");
@@ -247,7 +291,7 @@ export function getMetricData(store: MetricStore, scope: Scope, input: GetMetric
   const results: MetricDataResult[] = [];
   let position = 0;
   const pageEnd = offset + maxDatapoints;
-  for (const { id, label, series } of evaluation.results()) {
+  for (const { id, label, series, messages } of evaluation.results()) {
     const points = [...series.points.entries()].sort((a, b) => (descending ? b[0] - a[0] : a[0] - b[0]));
     const from = Math.min(Math.max(offset - position, 0), points.length);
     const to = Math.min(Math.max(pageEnd - position, 0), points.length);
@@ -258,7 +302,7 @@ export function getMetricData(store: MetricStore, scope: Scope, input: GetMetric
       Timestamps: slice.map(([t]) => new Date(t)),
       Values: slice.map(([, v]) => v),
       StatusCode: to < points.length ? "PartialData" : "Complete",
-      Messages: [],
+      Messages: messages,
     });
     position += points.length;
   }

@@ -11,9 +11,16 @@ import { basic, computeStatistic, parseStatistic, type Statistic } from "./stati
 
 export const MAX_DATAPOINTS = 1440;
 
-export function checkTimeRange(start: Date, end: Date): void {
-  if (start.getTime() === end.getTime()) throw CwErrors.invalidParameterValue("The parameter StartTime must not equal parameter EndTime.");
-  if (start.getTime() > end.getTime()) throw CwErrors.invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
+/**
+ * GetMetricStatistics answers a bad range with InvalidParameterValue; GetMetricData
+ * answers the same words as a ValidationError, its message ending in a newline.
+ */
+export function checkTimeRange(start: Date, end: Date, style: "statistics" | "data" = "statistics"): void {
+  let problem: string | undefined;
+  if (start.getTime() === end.getTime()) problem = "The parameter StartTime must not equal parameter EndTime.";
+  else if (start.getTime() > end.getTime()) problem = "The parameter StartTime must be less than the parameter EndTime.";
+  if (problem === undefined) return;
+  throw style === "data" ? CwErrors.validation(`${problem}\n`) : CwErrors.invalidParameterValue(problem);
 }
 
 export function getMetricStatistics(store: MetricStore, scope: Scope, input: GetMetricStatisticsInput, now: number): GetMetricStatisticsOutput {
@@ -37,7 +44,7 @@ export function getMetricStatistics(store: MetricStore, scope: Scope, input: Get
   const count = datapointCount(start, end, input.Period);
   if (count > MAX_DATAPOINTS) {
     throw CwErrors.invalidParameterCombination(
-      `You have requested up to ${count.toLocaleString("en-US")} datapoints, which exceeds the limit of 1,440. ` +
+      `You have requested up to ${count} datapoints, which exceeds the limit of ${MAX_DATAPOINTS}. ` +
         "You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
     );
   }

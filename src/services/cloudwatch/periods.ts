@@ -49,9 +49,33 @@ export interface Bin {
 }
 
 /**
+ * When GetMetricData names no unit and the data holds several, AWS computes the
+ * statistic over one unit only — the first of this order (its own, observed:
+ * Count before Milliseconds before Seconds) — and says so in a MultipleUnits message.
+ */
+const UNIT_PREFERENCE = [
+  "Megabits", "Terabits", "Gigabits", "Count", "Bytes", "Gigabytes", "Gigabytes/Second", "Kilobytes",
+  "Kilobits/Second", "Terabytes", "Terabits/Second", "Bytes/Second", "Percent", "Megabytes", "Megabits/Second",
+  "Milliseconds", "Microseconds", "Kilobytes/Second", "Gigabits/Second", "Megabytes/Second", "Bits", "Bits/Second",
+  "Count/Second", "Seconds", "Kilobits", "Terabytes/Second", "None",
+];
+
+export function preferredUnit(units: Iterable<string>): string {
+  const list = [...units];
+  return list.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))[0];
+}
+
+function rank(unit: string): number {
+  const i = UNIT_PREFERENCE.indexOf(unit);
+  return i < 0 ? UNIT_PREFERENCE.length : i;
+}
+
+/**
  * Aggregates a metric's cells into bins of `period` seconds from `start`
  * (already rounded) up to `end` (exclusive). With `splitUnits`, each unit gets
- * its own bin (GetMetricStatistics); otherwise units are merged.
+ * its own bin (GetMetricStatistics). With `oneUnit` and no `unit`, only the
+ * preferred unit's data is used when several are present, and `unitsSeen`
+ * receives every unit found (GetMetricData).
  */
 export function readBins(
   store: MetricStore,
@@ -59,18 +83,25 @@ export function readBins(
   start: number,
   end: number,
   period: number,
-  options: { unit?: string; splitUnits?: boolean } = {},
+  options: { unit?: string; splitUnits?: boolean; oneUnit?: boolean; unitsSeen?: Set<string> } = {},
 ): Bin[] {
   const size = period * SECOND;
   const bins = new Map<string, Bin>();
-  for (const cell of store.cells(metricId, start, end)) {
-    if (options.unit !== undefined && cell.unit !== options.unit) continue;
+  const cells = store.cells(metricId, start, end);
+  let unit = options.unit;
+  if (unit === undefined && options.oneUnit) {
+    const units = new Set(cells.map((c) => c.unit));
+    for (const u of units) options.unitsSeen?.add(u);
+    if (units.size > 1) unit = preferredUnit(units);
+  }
+  for (const cell of cells) {
+    if (unit !== undefined && cell.unit !== unit) continue;
     const ts = start + Math.floor((cell.ts - start) / size) * size;
-    const unit = options.splitUnits ? cell.unit : options.unit ?? cell.unit;
-    const key = options.splitUnits ? `${ts}\u0000${unit}` : String(ts);
+    const binUnit = options.splitUnits ? cell.unit : unit ?? cell.unit;
+    const key = options.splitUnits ? `${ts}\u0000${binUnit}` : String(ts);
     let bin = bins.get(key);
-    if (!bin) bins.set(key, (bin = { ts, unit, agg: emptyAggregate() }));
-    else if (!options.splitUnits && bin.unit !== unit) bin.unit = "None";
+    if (!bin) bins.set(key, (bin = { ts, unit: binUnit, agg: emptyAggregate() }));
+    else if (!options.splitUnits && bin.unit !== binUnit) bin.unit = "None";
     merge(bin.agg, cell.agg);
   }
   return [...bins.values()].sort((a, b) => a.ts - b.ts || (a.unit < b.unit ? -1 : 1));

@@ -60,6 +60,14 @@ export class Tags {
   }
 
   list(scope: Scope, input: ListTagsForResourceInput): ListTagsForResourceOutput {
-    return { Tags: this.resolve(scope, input.ResourceARN).tags.map((t) => ({ Key: t.Key, Value: t.Value })) };
+    let target: Tagged;
+    try {
+      target = this.resolve(scope, input.ResourceARN);
+    } catch (error) {
+      // AWS lists no tags, rather than failing, for a well-formed ARN naming nothing (a deleted alarm).
+      if ((error as { code?: string }).code === "ResourceNotFoundException") return { Tags: [] };
+      throw error;
+    }
+    return { Tags: target.tags.map((t) => ({ Key: t.Key, Value: t.Value })) };
   }
 }

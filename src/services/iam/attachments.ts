@@ -81,6 +81,8 @@ export class AttachmentOperations {
   }
 
   private attach<T extends Entity>(entity: T, arn: string, ctx: CallContext, quota: string, update: (change: (e: T) => void) => unknown): void {
+    // Attaching answers a policy name or other non-ARN with a ValidationError (two spaces, as AWS words it).
+    if (!/^arn:[^:]+:iam::[^:]*:policy\/./.test(arn)) throw IamErrors.validation("Invalid ARN:  Could not be parsed!");
     requirePolicy(this.store, ctx.account, arn);
     if (entity.AttachedPolicyArns.includes(arn)) return;
     if (entity.AttachedPolicyArns.length >= MAX_ATTACHED) throw IamErrors.quota(quota, MAX_ATTACHED);

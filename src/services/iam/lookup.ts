@@ -62,7 +62,8 @@ export function policyUsage(store: IamStore, account: string, arn: string): { at
   return { attachments, boundaries };
 }
 
-export function toRole(record: RoleRecord, detail: { tags: boolean; lastUsed: boolean }): Role {
+/** `created`: CreateRole's answer, which leaves out MaxSessionDuration unless the caller set one. */
+export function toRole(record: RoleRecord, detail: { tags: boolean; lastUsed: boolean; created?: { maxSessionDuration: boolean } }): Role {
   return {
     Path: record.Path,
     RoleName: record.RoleName,
@@ -71,7 +72,7 @@ export function toRole(record: RoleRecord, detail: { tags: boolean; lastUsed: bo
     CreateDate: record.CreateDate,
     AssumeRolePolicyDocument: encodeDocument(record.AssumeRolePolicyDocument),
     Description: record.Description,
-    MaxSessionDuration: record.MaxSessionDuration,
+    MaxSessionDuration: !detail.created || detail.created.maxSessionDuration ? record.MaxSessionDuration : undefined,
     PermissionsBoundary:
       detail.tags && record.PermissionsBoundaryArn
         ? { PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: record.PermissionsBoundaryArn }

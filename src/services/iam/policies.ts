@@ -8,7 +8,7 @@ import { iamUniqueId } from "../../core/ids.js";
 import type * as Iam from "../../generated/iam.js";
 import type { CallContext } from "../types.js";
 import { IamErrors } from "./errors.js";
-import { policyUsage, requirePolicy, toPolicy, type ResolvedPolicy } from "./lookup.js";
+import { findPolicy, policyUsage, requirePolicy, toPolicy, type ResolvedPolicy } from "./lookup.js";
 import { awsManagedPolicies } from "./managed-catalogue.js";
 import { paginate, paginateInOrder, underPath } from "./paging.js";
 import { encodeDocument, POLICY_QUOTAS, policySize, validatePolicyDocument } from "./policy-document.js";
@@ -64,6 +64,8 @@ export class PolicyOperations {
   }
 
   DeletePolicy(input: Iam.DeletePolicyRequest, ctx: CallContext): void {
+    // Deleting a policy that does not exist is worded differently from looking one up.
+    if (!findPolicy(this.store, ctx.account, input.PolicyArn)) throw IamErrors.policyNotAttached(input.PolicyArn);
     const policy = this.local(ctx, input.PolicyArn, "DeletePolicy");
     const usage = policyUsage(this.store, ctx.account, policy.Arn);
     if (usage.attachments + usage.boundaries > 0) throw IamErrors.deleteConflict("Cannot delete a policy attached to entities.");

@@ -37,7 +37,7 @@ export function validatePolicyDocument(text: string, kind: PolicyKind): void {
   try {
     document = JSON.parse(text);
   } catch {
-    throw IamErrors.malformed(SYNTAX);
+    throw IamErrors.malformed("This policy contains invalid Json");
   }
   if (!isObject(document)) throw IamErrors.malformed(SYNTAX);
   for (const key of Object.keys(document)) if (!TOP_LEVEL.has(key)) throw IamErrors.malformed(SYNTAX);

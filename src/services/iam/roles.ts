@@ -49,7 +49,7 @@ export class RoleOperations {
       AttachedPolicyArns: [],
     };
     roles.put(input.RoleName.toLowerCase(), record);
-    return { Role: toRole(record, { tags: true, lastUsed: false }) };
+    return { Role: toRole(record, { tags: true, lastUsed: false, created: { maxSessionDuration: input.MaxSessionDuration !== undefined } }) };
   }
 
   GetRole(input: Iam.GetRoleRequest, ctx: CallContext): Iam.GetRoleResponse {

@@ -15,6 +15,11 @@ export const KmsErrors = {
   aliasExists: (aliasArn: string) => new AwsError("AlreadyExistsException", `An alias with the name ${aliasArn} already exists`),
   reservedAlias: (principal: string, op: string, alias: string) =>
     new AwsError("NotAuthorizedException", `User: ${principal} is not authorized to perform: kms:${op} on resource: ${alias}`),
+  aliasPrefix: () =>
+    new AwsError(
+      "ValidationException",
+      'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
+    ),
   aliasPattern: (alias: string) =>
     new AwsError(
       "ValidationException",
@@ -26,7 +31,7 @@ export const KmsErrors = {
       `User: ${principal} is not authorized to perform: kms:${op} on resource: ${arn} because no resource-based policy allows the kms:${op} action`,
     ),
   validation: (message: string) => new AwsError("ValidationException", message),
-  dryRun: () => new AwsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", { status: 412 }),
+  dryRun: () => new AwsError("DryRunOperationException", "The request would have succeeded, but the DryRun option is set.", { status: 400 }),
   invalidMarker: () => new AwsError("InvalidMarkerException", "Invalid marker"),
   tag: (message: string) => new AwsError("TagException", message),
   unsupported: (message: string) => new AwsError("UnsupportedOperationException", message),

@@ -223,7 +223,7 @@ export class KeyRing {
    * Opens a blob. `scope` is where the caller is; the blob names its key.
    * `expected`, when given, must be the key the blob was made with.
    */
-  decrypt(scope: Scope, blob: Buffer, context?: Record<string, string>, expected?: KeyRecord): { key: KeyRecord; plaintext: Buffer } {
+  decrypt(scope: Scope, blob: Buffer, context?: Record<string, string>, expected?: KeyRecord): { key: KeyRecord; plaintext: Buffer; materialId: string } {
     const header = readHeader(blob);
     if (!header || !KEY_ID.test(header.keyId)) throw KmsErrors.invalidCiphertext();
     const key = this.store.keys(scope).get(header.keyId);
@@ -234,6 +234,6 @@ export class KeyRing {
     if (!material) throw KmsErrors.invalidCiphertext();
     const plaintext = open(this.material(key, header.material), blob, context);
     if (!plaintext) throw KmsErrors.invalidCiphertext();
-    return { key, plaintext };
+    return { key, plaintext, materialId: material.id };
   }
 }

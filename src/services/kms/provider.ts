@@ -239,6 +239,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
   }
 
   private checkAliasName(name: string, ctx: CallContext, op: string): void {
+    if (!name.startsWith("alias/")) throw KmsErrors.aliasPrefix();
     if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(name)) throw KmsErrors.aliasPattern(name);
     if (name.startsWith("alias/aws/")) throw KmsErrors.reservedAlias(ctx.principalArn, op, name);
   }
@@ -258,9 +259,9 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     if (!input.CiphertextBlob) throw KmsErrors.validation("CiphertextBlob is required.");
     checkAlgorithm(input.EncryptionAlgorithm);
     const expected = input.KeyId ? this.ring.locate(scope, input.KeyId, { aliases: true }).key : undefined;
-    const { key, plaintext } = this.ring.decrypt(scope, input.CiphertextBlob, input.EncryptionContext, expected);
+    const { key, plaintext, materialId } = this.ring.decrypt(scope, input.CiphertextBlob, input.EncryptionContext, expected);
     if (input.DryRun) throw KmsErrors.dryRun();
-    return { Plaintext: plaintext, KeyId: key.Arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+    return { Plaintext: plaintext, KeyId: key.Arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT", KeyMaterialId: materialId };
   }
 
   ReEncrypt(input: ReEncryptRequest, ctx: CallContext): ReEncryptResponse {
@@ -270,7 +271,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     checkAlgorithm(input.DestinationEncryptionAlgorithm);
     const expected = input.SourceKeyId ? this.ring.locate(scope, input.SourceKeyId, { aliases: true }).key : undefined;
     const destination = this.ring.locate(scope, input.DestinationKeyId, { aliases: true }).key;
-    const { key: source, plaintext } = this.ring.decrypt(scope, input.CiphertextBlob, input.SourceEncryptionContext, expected);
+    const { key: source, plaintext, materialId } = this.ring.decrypt(scope, input.CiphertextBlob, input.SourceEncryptionContext, expected);
     this.ring.assertUsable(destination);
     if (input.DryRun) throw KmsErrors.dryRun();
     return {
@@ -279,6 +280,8 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
       KeyId: destination.Arn,
       SourceEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
       DestinationEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+      SourceKeyMaterialId: materialId,
+      DestinationKeyMaterialId: currentMaterialId(destination),
     };
   }
 
@@ -288,7 +291,12 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     this.ring.assertUsable(key);
     if (input.DryRun) throw KmsErrors.dryRun();
     const plaintext = crypto().randomBytes(bytes);
-    return { Plaintext: plaintext, CiphertextBlob: this.ring.encrypt(key, plaintext, input.EncryptionContext), KeyId: key.Arn };
+    return {
+      Plaintext: plaintext,
+      CiphertextBlob: this.ring.encrypt(key, plaintext, input.EncryptionContext),
+      KeyId: key.Arn,
+      KeyMaterialId: currentMaterialId(key),
+    };
   }
 
   GenerateDataKeyWithoutPlaintext(input: GenerateDataKeyWithoutPlaintextRequest, ctx: CallContext): GenerateDataKeyWithoutPlaintextResponse {
@@ -317,7 +325,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
         if (existing) existing.TagValue = tag.TagValue;
         else k.Tags.push(tag);
       }
-      if (k.Tags.length > 50) throw KmsErrors.tag("Tag count exceeds the limit of 50.");
+      if (k.Tags.length > 50) throw KmsErrors.tag("Too many tags");
     });
   }
 
@@ -491,14 +499,19 @@ function dataKeyLength(spec: string | undefined, numberOfBytes: number | undefin
   return spec === "AES_128" ? 16 : 32;
 }
 
+/** The id of the key material new ciphertexts are made with. */
+function currentMaterialId(key: KeyRecord): string | undefined {
+  return key.materials[key.materials.length - 1]?.id;
+}
+
 function checkTags(tags: Array<{ TagKey: string; TagValue: string }>): Array<{ TagKey: string; TagValue: string }> {
   const seen = new Set<string>();
   for (const tag of tags) {
     if (tag.TagKey.startsWith("aws:")) throw KmsErrors.tag("Tags beginning with aws: are reserved");
-    if (seen.has(tag.TagKey)) throw KmsErrors.tag(`Duplicate tag keys: ${tag.TagKey}`);
+    if (seen.has(tag.TagKey)) throw KmsErrors.tag("Duplicate tag keys");
     seen.add(tag.TagKey);
   }
-  if (tags.length > 50) throw KmsErrors.tag("Tag count exceeds the limit of 50.");
+  if (tags.length > 50) throw KmsErrors.tag("Too many tags");
   return tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue }));
 }
 

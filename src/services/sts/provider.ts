@@ -8,15 +8,69 @@ import { accessKeyId, secretAccessKey, sessionToken } from "../../core/ids.js";
 import type {
   AssumeRoleRequest,
   AssumeRoleResponse,
+  GetAccessKeyInfoRequest,
+  GetAccessKeyInfoResponse,
   GetCallerIdentityResponse,
+  GetFederationTokenRequest,
+  GetFederationTokenResponse,
   GetSessionTokenRequest,
   GetSessionTokenResponse,
   StsOperations,
+  Tag,
 } from "../../generated/sts.js";
 import { IamStore } from "../iam/store.js";
 import type { CallContext, ServiceProvider } from "../types.js";
 
-type Implemented = Pick<StsOperations, "GetCallerIdentity" | "AssumeRole" | "GetSessionToken">;
+type Implemented = Pick<StsOperations, "GetCallerIdentity" | "AssumeRole" | "GetSessionToken" | "GetFederationToken" | "GetAccessKeyInfo">;
+
+/** An account's root may hold session credentials for at most an hour, as may a role chained from another role. */
+const ONE_HOUR = 3600;
+
+function isRoot(principalArn: string): boolean {
+  return /^arn:aws[a-z-]*:iam::\d{12}:root$/.test(principalArn);
+}
+
+function isSession(principalArn: string): boolean {
+  return principalArn.includes(":assumed-role/") || principalArn.includes(":federated-user/");
+}
+
+/** STS answers an ARN it cannot parse (no partition, service or resource) with "<arn> is invalid". */
+function checkArn(value: string): void {
+  const parts = value.split(":");
+  if (parts.length < 6 || parts[0] !== "arn" || !parts[1] || !parts[2] || !parts.slice(5).join(":")) {
+    throw new AwsError("ValidationError", `${value} is invalid`, { status: 400 });
+  }
+}
+
+/** Session policies must be JSON; STS reports the parser's complaint as MalformedPolicyDocument. */
+function checkSessionPolicy(policy: string | undefined): void {
+  if (policy === undefined) return;
+  try {
+    JSON.parse(policy);
+  } catch (error) {
+    throw new AwsError("MalformedPolicyDocument", (error as Error).message, { status: 400 });
+  }
+}
+
+/** Session tags: keys are unique regardless of case, and transitive keys must be among them. */
+function checkSessionTags(tags: Tag[] | undefined, transitive: string[] | undefined): void {
+  const keys = new Set<string>();
+  for (const tag of tags ?? []) {
+    const key = tag.Key.toLowerCase();
+    if (keys.has(key)) throw new AwsError("InvalidParameterValue", "Duplicate tag keys found. Please note that Tag keys are case insensitive.", { status: 400 });
+    keys.add(key);
+  }
+  for (const key of transitive ?? []) {
+    if (!keys.has(key.toLowerCase())) throw new AwsError("InvalidParameterValue", "The specified transitive tag key must be included in the requested tags.", { status: 400 });
+  }
+}
+
+/** How full the packed session policy and tags are, in percent (AWS answers it only when either is given). */
+function packedSize(policy: string | undefined, tags: Tag[] | undefined, policyArns: unknown[] | undefined): number | undefined {
+  if (policy === undefined && !tags?.length && !policyArns?.length) return undefined;
+  const tagBytes = (tags ?? []).reduce((n, t) => n + t.Key.length + t.Value.length, 0);
+  return Math.min(100, Math.ceil((((policy ?? "").replace(/\s+/g, "").length + tagBytes) / 2048) * 100));
+}
 
 export class StsProvider implements ServiceProvider, Implemented {
   private readonly iam: IamStore;
@@ -31,11 +85,17 @@ export class StsProvider implements ServiceProvider, Implemented {
   }
 
   AssumeRole(input: AssumeRoleRequest, ctx: CallContext): AssumeRoleResponse {
+    checkArn(input.RoleArn);
+    checkSessionPolicy(input.Policy);
+    checkSessionTags(input.Tags, input.TransitiveTagKeys);
     const role = this.iam.findRole(ctx.account, input.RoleArn);
     if (!role) {
       throw new AwsError("AccessDenied", `User: ${ctx.principalArn} is not authorized to perform: sts:AssumeRole on resource: ${input.RoleArn}`, { status: 403 });
     }
     const duration = input.DurationSeconds ?? 3600;
+    if (ctx.principalArn.includes(":assumed-role/") && duration > ONE_HOUR) {
+      throw new AwsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", { status: 400 });
+    }
     if (duration > role.MaxSessionDuration) {
       throw new AwsError(
         "ValidationError",
@@ -50,18 +110,43 @@ export class StsProvider implements ServiceProvider, Implemented {
     return {
       Credentials: credentials,
       AssumedRoleUser: { AssumedRoleId: userId, Arn: sessionArn },
-      PackedPolicySize: input.Policy ? Math.min(100, Math.ceil((input.Policy.length / 2048) * 100)) : undefined,
+      PackedPolicySize: packedSize(input.Policy, input.Tags, input.PolicyArns),
       SourceIdentity: input.SourceIdentity,
     };
   }
 
   GetSessionToken(input: GetSessionTokenRequest, ctx: CallContext): GetSessionTokenResponse {
     const caller = this.cloud.identity.caller(ctx.accessKeyId);
-    if (caller.principalArn.includes(":assumed-role/")) {
+    if (isSession(caller.principalArn)) {
       throw new AwsError("AccessDenied", "Cannot call GetSessionToken with session credentials", { status: 403 });
     }
-    const duration = input.DurationSeconds ?? 43200;
+    // An account's root gets at most (and by default) one hour; IAM users 12 hours by default.
+    const requested = input.DurationSeconds ?? 43200;
+    const duration = isRoot(caller.principalArn) ? Math.min(requested, ONE_HOUR) : requested;
     return { Credentials: this.issue(caller.account, caller.principalArn, caller.userId, duration) };
+  }
+
+  GetFederationToken(input: GetFederationTokenRequest, ctx: CallContext): GetFederationTokenResponse {
+    const caller = this.cloud.identity.caller(ctx.accessKeyId);
+    if (isSession(caller.principalArn)) {
+      throw new AwsError("AccessDenied", "Cannot call GetFederationToken with session credentials", { status: 403 });
+    }
+    checkSessionPolicy(input.Policy);
+    checkSessionTags(input.Tags, undefined);
+    const requested = input.DurationSeconds ?? 43200;
+    const duration = isRoot(caller.principalArn) ? Math.min(requested, ONE_HOUR) : requested;
+    const arn = `arn:aws:sts::${caller.account}:federated-user/${input.Name}`;
+    const userId = `${caller.account}:${input.Name}`;
+    return {
+      Credentials: this.issue(caller.account, arn, userId, duration),
+      FederatedUser: { FederatedUserId: userId, Arn: arn },
+      PackedPolicySize: packedSize(input.Policy, input.Tags, input.PolicyArns) ?? 0,
+    };
+  }
+
+  /** The account an access key belongs to (any key: unknown ones map to an account as signing does). */
+  GetAccessKeyInfo(input: GetAccessKeyInfoRequest): GetAccessKeyInfoResponse {
+    return { Account: this.cloud.identity.caller(input.AccessKeyId).account };
   }
 
   private issue(account: string, principalArn: string, userId: string, durationSeconds: number) {

@@ -159,8 +159,8 @@ export class Alarms {
   describe(scope: Scope, input: DescribeAlarmsInput): DescribeAlarmsOutput {
     if (input.AlarmNames?.length && input.AlarmNamePrefix !== undefined) throw CwErrors.mutuallyExclusive("AlarmNames", "AlarmNamePrefix");
     const types = input.AlarmTypes ?? ["MetricAlarm"];
-    const output: DescribeAlarmsOutput = { MetricAlarms: [] };
-    if (types.includes("CompositeAlarm")) output.CompositeAlarms = [];
+    // Both lists are always present (empty when not asked for), as AWS answers.
+    const output: DescribeAlarmsOutput = { MetricAlarms: [], CompositeAlarms: [] };
     // Metric alarms have no children, and Stratus has no composite alarms to be parents.
     if (!types.includes("MetricAlarm") || input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined) return output;
     const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
@@ -197,10 +197,10 @@ export class Alarms {
 
   delete(scope: Scope, input: DeleteAlarmsInput): void {
     const alarms = this.store.alarms(scope);
-    const missing = input.AlarmNames.filter((name) => !alarms.has(name));
-    if (missing.length > 0) throw CwErrors.alarmsNotFound(missing);
+    // AWS deletes the alarms that exist and quietly ignores names that match none.
+    const present = input.AlarmNames.filter((name) => alarms.has(name));
     this.cloud.documents.transaction(() => {
-      for (const name of input.AlarmNames) {
+      for (const name of present) {
         const record = alarms.get(name)!;
         this.forget(scope, record.alarm);
         alarms.delete(name);
@@ -211,7 +211,7 @@ export class Alarms {
         });
       }
     });
-    for (const name of input.AlarmNames) this.cloud.scheduler.cancel(this.jobKey(scope, name));
+    for (const name of present) this.cloud.scheduler.cancel(this.jobKey(scope, name));
   }
 
   setActionsEnabled(scope: Scope, input: EnableAlarmActionsInput | DisableAlarmActionsInput, enabled: boolean): void {
@@ -225,7 +225,7 @@ export class Alarms {
 
   async setState(scope: Scope, input: SetAlarmStateInput): Promise<void> {
     const record = this.store.alarms(scope).get(input.AlarmName);
-    if (!record) throw CwErrors.alarmNotFound(input.AlarmName);
+    if (!record) throw CwErrors.alarmNotFound();
     let data: Record<string, unknown> | undefined;
     if (input.StateReasonData !== undefined) {
       try {
