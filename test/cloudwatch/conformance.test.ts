@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GetMetricDataCommand, PutMetricDataCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import type { RunningStratus } from "../../src/index.js";
 import { AWS_CLI_V1, awsCli, boto3, hasBoto3, startTestStratus } from "../support/stratus.js";
 import { cloudwatchClient, MINUTE } from "./support.js";
@@ -188,5 +188,64 @@ except botocore.exceptions.WaiterError as e:
     assert.deepEqual(out.dashboards, ["page-0", "page-1", "page-2", "page-3", "page-4"]);
     assert.deepEqual(out.metrics, ["m0", "m1", "m2", "m3", "m4"]);
     assert.equal(out["waiter-missing"], "failed");
+  });
+});
+
+describe("CloudWatch alarm state reasons", () => {
+  let stratus: RunningStratus;
+  const START = "2025-03-10T10:00:30Z";
+  before(async () => {
+    stratus = await startTestStratus({ clock: "virtual", clockStart: START });
+  });
+  after(() => stratus.stop());
+
+  it("words state changes and writes their data as AWS does", async () => {
+    const { client } = cloudwatchClient(stratus, "json");
+    const alarm = { Namespace: "Conf/Alarm", Period: 60, Statistic: "Average" as const, ComparisonOperator: "GreaterThanThreshold" as const, Threshold: 2 };
+    const dimensions = [{ Name: "InstanceId", Value: "abc" }];
+    await client.send(
+      new PutMetricAlarmCommand({ ...alarm, AlarmName: "crossed", MetricName: "lat", Dimensions: dimensions, Unit: "Seconds", EvaluationPeriods: 1, TreatMissingData: "notBreaching" }),
+    );
+    await client.send(new PutMetricAlarmCommand({ ...alarm, AlarmName: "silent", MetricName: "nothing", EvaluationPeriods: 2, TreatMissingData: "breaching" }));
+    await client.send(
+      new PutMetricDataCommand({ Namespace: "Conf/Alarm", MetricData: [20, 23].map((Value) => ({ MetricName: "lat", Value, Unit: "Seconds", Dimensions: dimensions })) }),
+    );
+    await stratus.clock.advance("1m");
+    const states = async () =>
+      Object.fromEntries(((await client.send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []).map((a) => [a.AlarmName, a]));
+    let now = await states();
+    assert.equal(now.crossed.StateValue, "ALARM");
+    assert.equal(now.crossed.StateReason, "Threshold Crossed: 1 datapoint [21.5 (10/03/25 10:00:00)] was greater than the threshold (2.0).");
+    assert.equal(
+      now.crossed.StateReasonData,
+      '{"version":"1.0","queryDate":"2025-03-10T10:01:01.000+0000","startDate":"2025-03-10T09:58:00.000+0000","unit":"Seconds","statistic":"Average",' +
+        '"period":60,"recentDatapoints":[21.5],"threshold":2.0,"evaluatedDatapoints":[{"timestamp":"2025-03-10T10:00:00.000+0000","sampleCount":2.0,"value":21.5}]}',
+    );
+    assert.equal(now.silent.StateReason, "Threshold Crossed: no datapoints were received for 2 periods and 2 missing datapoints were treated as [Breaching].");
+    assert.equal(
+      now.silent.StateReasonData,
+      '{"version":"1.0","queryDate":"2025-03-10T10:01:01.000+0000","statistic":"Average","period":60,"recentDatapoints":[],"threshold":2.0,' +
+        '"evaluatedDatapoints":[{"timestamp":"2025-03-10T10:00:00.000+0000"},{"timestamp":"2025-03-10T09:59:00.000+0000"}]}',
+    );
+    // Once the datapoint is older than the N + 2 periods looked at, missing data decides.
+    await stratus.clock.advance("3m");
+    now = await states();
+    assert.equal(now.crossed.StateValue, "OK");
+    assert.equal(now.crossed.StateReason, "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [NonBreaching].");
+
+    // The history, through the query CLI, holds both transitions with AWS's summaries and data.
+    const history = await awsCli(stratus, ["cloudwatch", "describe-alarm-history", "--alarm-name", "crossed", "--history-item-type", "StateUpdate"]);
+    const items = history.json().AlarmHistoryItems;
+    assert.deepEqual(
+      items.map((h: any) => [h.AlarmType, h.HistorySummary]),
+      [
+        ["MetricAlarm", "Alarm updated from ALARM to OK"],
+        ["MetricAlarm", "Alarm updated from INSUFFICIENT_DATA to ALARM"],
+      ],
+    );
+    const data = JSON.parse(items[1].HistoryData);
+    assert.deepEqual(data.oldState, { stateValue: "INSUFFICIENT_DATA", stateReason: "Unchecked: Initial alarm creation" });
+    assert.equal(data.newState.stateReasonData.evaluatedDatapoints[0].value, 21.5);
+    assert.match(items[1].HistoryData, /"threshold":2\.0/);
   });
 });

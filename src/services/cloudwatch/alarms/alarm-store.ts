@@ -7,6 +7,7 @@ import type { Cloud } from "../../../cloud.js";
 import type { AlarmHistoryItem, HistoryItemType, MetricAlarm, Tag } from "../../../generated/cloudwatch.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import { DAY } from "../metric-store.js";
+import { javaJson } from "./java-json.js";
 
 export interface AlarmRecord {
   alarm: MetricAlarm;
@@ -70,7 +71,7 @@ export class AlarmStore {
   onHistory: () => void = () => {};
 
   addHistory(scope: Scope, alarmName: string, itemType: HistoryItemType, summary: string, data: unknown, ts = this.cloud.clock.now()): void {
-    this.stmts.insert.run(scope.account, scope.region, alarmName, "MetricAlarm", Math.round(ts), itemType, summary.slice(0, 255), JSON.stringify(data));
+    this.stmts.insert.run(scope.account, scope.region, alarmName, "MetricAlarm", Math.round(ts), itemType, summary.slice(0, 255), javaJson(data));
     this.onHistory();
   }
 

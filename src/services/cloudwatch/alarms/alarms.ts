@@ -29,6 +29,7 @@ import { runAction } from "./actions.js";
 import { AlarmStore, type AlarmRecord } from "./alarm-store.js";
 import { alarmFromInput, alarmPeriod, MAX_ALARMS } from "./config.js";
 import { awsDate, decide, fetchRange, type Outcome } from "./evaluate.js";
+import { javaJson } from "./java-json.js";
 
 export const EVALUATE_JOB = "cloudwatch.alarm.evaluate";
 /** Evaluations run this long after a period boundary, after publishers due at the boundary. */
@@ -311,7 +312,7 @@ export class Alarms {
     if (!record || outcome.state === undefined) return;
     const old = record.alarm;
     const now = this.cloud.clock.date();
-    const reasonData = rawReasonData ?? JSON.stringify(outcome.reasonData);
+    const reasonData = rawReasonData ?? javaJson(outcome.reasonData);
     if (old.StateValue === outcome.state && rawReasonData === undefined) return;
     const changed = old.StateValue !== outcome.state;
     let updated: MetricAlarm | undefined;

@@ -13,6 +13,8 @@ import { SECOND, type MetricStore } from "../metric-store.js";
 import { readBins } from "../periods.js";
 import { computeStatistic, parseStatistic } from "../statistics.js";
 import { alarmPeriod, BAND_OPERATORS } from "./config.js";
+import { javaDouble } from "./java-json.js";
+
 
 export interface Point {
   ts: number;
@@ -168,27 +170,39 @@ function outcome(
   const threshold = alarm.Threshold ?? 0;
   const words = WORDS[alarm.ComparisonOperator ?? ""] ?? "compared with";
   const real = evaluated.filter((e) => e.point).map((e) => e.point!);
-  const reasonData: Record<string, unknown> = {
-    version: "1.0",
-    queryDate: awsDate(now),
-    startDate: awsDate(points[0]?.ts ?? now),
-    period: alarmPeriod(alarm),
-    recentDatapoints: real.map((p) => p.value),
-    evaluatedDatapoints: real
-      .slice()
-      .reverse()
-      .map((p) => ({ timestamp: awsDate(p.ts), ...(p.sampleCount !== undefined ? { sampleCount: p.sampleCount } : {}), value: p.value })),
-  };
+  const nothingReceived = real.length === 0 && filled > 0;
+  // Keys in AWS's order. With no datapoint received at all, AWS gives no startDate and lists
+  // the filled-in periods (newest first) by timestamp only.
+  const reasonData: Record<string, unknown> = { version: "1.0", queryDate: awsDate(now) };
+  if (!nothingReceived) reasonData.startDate = awsDate(points[0]?.ts ?? now);
+  if (alarm.Unit) reasonData.unit = alarm.Unit;
   if (alarm.Statistic) reasonData.statistic = alarm.Statistic;
   if (alarm.ExtendedStatistic) reasonData.extendedStatistic = alarm.ExtendedStatistic;
-  if (alarm.Unit) reasonData.unit = alarm.Unit;
+  reasonData.period = alarmPeriod(alarm);
+  reasonData.recentDatapoints = real.map((p) => p.value);
   if (!BAND_OPERATORS.includes(alarm.ComparisonOperator ?? "")) reasonData.threshold = threshold;
+  reasonData.evaluatedDatapoints = nothingReceived
+    ? points
+        .slice(-filled)
+        .reverse()
+        .map((p) => ({ timestamp: awsDate(p.ts) }))
+    : real
+        .slice()
+        .reverse()
+        .map((p) => ({ timestamp: awsDate(p.ts), ...(p.sampleCount !== undefined ? { sampleCount: p.sampleCount } : {}), value: p.value }));
   const thresholdText = BAND_OPERATORS.includes(alarm.ComparisonOperator ?? "") ? "" : ` the threshold (${javaDouble(threshold)})`;
   if (state === undefined || state === "INSUFFICIENT_DATA") {
     const reason =
       real.length === 0
         ? `Insufficient Data: ${n} datapoint${n === 1 ? " was" : "s were"} unknown.`
         : `Insufficient Data: ${real.length} datapoint${real.length === 1 ? " was" : "s were"} not enough to evaluate ${n} periods.`;
+    return { state, reason, reasonData };
+  }
+  const treatedAs = alarm.TreatMissingData === "breaching" ? "Breaching" : "NonBreaching";
+  if (nothingReceived) {
+    const reason =
+      `Threshold Crossed: no datapoints were received for ${n} period${n === 1 ? "" : "s"} and ` +
+      `${filled} missing datapoint${filled === 1 ? " was" : "s were"} treated as [${treatedAs}].`;
     return { state, reason, reasonData };
   }
   const alarming = state === "ALARM";
@@ -202,14 +216,9 @@ function outcome(
   const tail = n === 1 ? "" : ` (minimum ${needed} datapoint${needed === 1 ? "" : "s"} for ${transition} transition)`;
   const missingNote =
     filled > 0
-      ? ` ${filled} missing datapoint${filled === 1 ? " was" : "s were"} treated as [${alarm.TreatMissingData === "breaching" ? "Breaching" : "NonBreaching"}].`
+      ? ` ${filled} missing datapoint${filled === 1 ? " was" : "s were"} treated as [${treatedAs}].`
       : "";
   return { state, reason: `Threshold Crossed: ${head}${tail}.${missingNote}`, reasonData };
-}
-
-/** 95 → "95.0", as AWS (Java) prints doubles. */
-export function javaDouble(n: number): string {
-  return Number.isInteger(n) ? `${n}.0` : String(n);
 }
 
 /** 2024-03-21T10:00:00.000+0000 */
