@@ -48,8 +48,30 @@ async function readParams(request: HttpRequest): Promise<Array<[string, string]>
   return pairs;
 }
 
+/** Request parameters that are not an operation's input: the action, the API version, query-string authentication. */
+const ENVELOPE_PARAMETERS = new Set([
+  "Action",
+  "Version",
+  "AWSAccessKeyId",
+  "Signature",
+  "SignatureMethod",
+  "SignatureVersion",
+  "Timestamp",
+  "Expires",
+  "SecurityToken",
+  "X-Amz-Algorithm",
+  "X-Amz-Credential",
+  "X-Amz-Date",
+  "X-Amz-Expires",
+  "X-Amz-SignedHeaders",
+  "X-Amz-Signature",
+  "X-Amz-Security-Token",
+]);
+
 abstract class QueryFamily implements Protocol {
   abstract readonly name: "query" | "ec2";
+  /** Whether a parameter the operation does not have is refused (EC2's UnknownParameter) rather than ignored. */
+  protected readonly rejectUnknownParameters: boolean = false;
 
   async resolveOperation(request: HttpRequest, model: ServiceModel): Promise<Operation> {
     const pairs = await readParams(request);
@@ -67,7 +89,13 @@ abstract class QueryFamily implements Protocol {
   async parseInput(request: HttpRequest, model: ServiceModel, operation: Operation): Promise<Record<string, unknown>> {
     if (!operation.input) return {};
     const tree = buildTree(await readParams(request));
+    if (this.rejectUnknownParameters) for (const name of ENVELOPE_PARAMETERS) tree.children?.delete(name);
     return (this.readStructure(model, model.shape(operation.input.shape), tree, "", 0) ?? {}) as Record<string, unknown>;
+  }
+
+  /** EC2's answer to a parameter the operation does not have (names as sent, case-sensitive). */
+  protected unknownParameter(name: string): AwsError {
+    return new AwsError("UnknownParameter", `The parameter ${name} is not recognized`, { status: 400 });
   }
 
   /** The parameter name of a member. */
@@ -79,7 +107,12 @@ abstract class QueryFamily implements Protocol {
   private readStructure(model: ServiceModel, shape: Shape, node: ParamNode, where: string, depth: number): Record<string, unknown> | undefined {
     if (!node.children || depth > 30) return node.value !== undefined ? {} : undefined;
     const out: Record<string, unknown> = {};
-    for (const member of model.members(shape)) {
+    const members = model.members(shape);
+    if (this.rejectUnknownParameters) {
+      const known = new Set(members.map((m) => this.paramName(m)));
+      for (const key of node.children.keys()) if (!known.has(key)) throw this.unknownParameter(where ? `${where}.${key}` : key);
+    }
+    for (const member of members) {
       const child = node.children.get(this.paramName(member));
       if (!child) continue;
       const value = this.readValue(model, member, child, where ? `${where}.${this.paramName(member)}` : this.paramName(member), depth + 1);
@@ -97,6 +130,7 @@ abstract class QueryFamily implements Protocol {
         const itemMember = model.member("member", shape.member!);
         const items = this.listItems(member, node);
         if (!items) return node.value !== undefined ? [] : undefined;
+        if (this.rejectUnknownParameters) for (const key of items.keys()) if (!/^\d+$/.test(key)) throw this.unknownParameter(`${where}.${key}`);
         return numbered(items).map(([index, child]) => this.readValue(model, itemMember, child, `${where}.${index}`, depth + 1));
       }
       case "map": {
@@ -283,6 +317,7 @@ export class QueryProtocol extends QueryFamily {
 /** EC2. */
 export class Ec2Protocol extends QueryFamily {
   readonly name = "ec2" as const;
+  protected override readonly rejectUnknownParameters = true;
 
   protected override unknownAction(action: string): AwsError {
     return new AwsError("InvalidAction", `The action ${action} is not valid for this web service.`, { status: 400 });

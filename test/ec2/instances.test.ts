@@ -284,7 +284,7 @@ describe("EC2 instances", () => {
     assert.equal(type.InstanceType!.Value, "t3.large");
     const ud2 = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: "userData" }));
     assert.equal(Buffer.from(ud2.UserData!.Value!, "base64").toString(), "new data");
-    await rejectsWith(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: "x1.huge" } })), "InvalidParameterValue");
+    await rejectsWith(ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: "x1.huge" } })), "InvalidInstanceAttributeValue");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
   });
 

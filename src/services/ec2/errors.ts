@@ -43,6 +43,8 @@ export const Ec2Errors = {
   groupDuplicate: (name: string, vpcId: string) => err("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`),
   keyPairNotFound: (name: string) => err("InvalidKeyPair.NotFound", `The key pair '${name}' does not exist`),
   keyPairDuplicate: (name: string) => err("InvalidKeyPair.Duplicate", `The keypair '${name}' already exists.`),
+  idempotentParameterMismatch: () =>
+    err("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)."),
   dependencyViolation: (message: string) => err("DependencyViolation", message),
   incorrectInstanceState: (message: string) => err("IncorrectInstanceState", message),
   unsupportedOperation: (message: string) => err("UnsupportedOperation", message),

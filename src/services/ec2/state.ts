@@ -92,6 +92,11 @@ export interface InstanceStorage {
   /** The instance is terminated: delete its DeleteOnTermination volumes and detach the rest. */
   instanceTerminated(scope: Scope, instanceId: string): void;
   /**
+   * ModifyInstanceAttribute's BlockDeviceMapping: sets DeleteOnTermination of
+   * the volume attached to the instance at `device`; false when none is.
+   */
+  setDeleteOnTermination(scope: Scope, instanceId: string, device: string, value: boolean): boolean;
+  /**
    * CreateImage: snapshot every EBS volume attached to the instance (each
    * snapshot described as AWS does, "Created by CreateImage(i-...) for ami-..."),
    * tagged with `tags`. Returns one entry per device.

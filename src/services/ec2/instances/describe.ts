@@ -295,11 +295,21 @@ export class InstanceQueriesModule {
     const enaSupport = bool(input.EnaSupport?.Value, "enaSupport");
     const shutdown = input.InstanceInitiatedShutdownBehavior?.Value ?? (attribute === "instanceInitiatedShutdownBehavior" ? value : undefined);
     const groups = input.Groups ?? (attribute === "groupSet" && value ? [value] : undefined);
+    // BlockDeviceMapping changes DeleteOnTermination of attached volumes, in any state but terminated.
+    const deleteOnTermination = (input.BlockDeviceMappings ?? []).filter((m) => m.Ebs?.DeleteOnTermination !== undefined);
+    if (deleteOnTermination.length) {
+      const mapped = new Set((attachmentsByInstance(this.state.volumes(scope).values(), new Set([id])).get(id) ?? []).map((m) => m.DeviceName));
+      for (const mapping of deleteOnTermination) {
+        if (!mapping.DeviceName) throw Ec2Errors.missingParameter("BlockDeviceMapping.DeviceName");
+        if (!mapped.has(mapping.DeviceName)) throw Ec2Errors.custom("InvalidInstanceAttributeValue", `No device is currently mapped at ${mapping.DeviceName}`);
+      }
+    }
 
     if (instanceTypeValue !== undefined) {
       requireStopped();
       const type = instanceType(instanceTypeValue);
-      if (!type) throw Ec2Errors.invalidValueFor(instanceTypeValue, "InstanceType");
+      // ModifyInstanceAttribute answers an unknown type with InvalidInstanceAttributeValue (its API reference says so).
+      if (!type) throw Ec2Errors.custom("InvalidInstanceAttributeValue", `Value (${instanceTypeValue}) for parameter instanceType is invalid.`);
       const zone = findZone(scope.region, record.Placement!.AvailabilityZone!);
       if (zone && !offeredInZone(scope.region, zone, instanceTypeValue)) {
         throw Ec2Errors.custom("Unsupported", `The requested instance type (${instanceTypeValue}) is not supported in the Availability Zone (${zone.name}) of the instance.`);
@@ -317,7 +327,9 @@ export class InstanceQueriesModule {
       resolvedGroups = this.groups.resolveForLaunch(scope, record.VpcId!, groups, []).map((g) => ({ GroupId: g.GroupId, GroupName: g.GroupName }));
     }
     const changes = [instanceTypeValue, userData, disableApiTermination, disableApiStop, sourceDestCheck, ebsOptimized, enaSupport, shutdown, resolvedGroups];
-    if (changes.every((c) => c === undefined)) throw Ec2Errors.missingParameter("Attribute");
+    if (changes.every((c) => c === undefined) && !deleteOnTermination.length) throw Ec2Errors.missingParameter("Attribute");
+
+    for (const mapping of deleteOnTermination) this.state.storage.setDeleteOnTermination(scope, id, mapping.DeviceName!, mapping.Ebs!.DeleteOnTermination!);
 
     this.state.instances(scope).update(id, (r) => {
       if (instanceTypeValue !== undefined) {

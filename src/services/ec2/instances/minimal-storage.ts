@@ -89,6 +89,16 @@ export class MinimalInstanceStorage implements InstanceStorage {
     }
   }
 
+  setDeleteOnTermination(scope: Scope, instanceId: string, device: string, value: boolean): boolean {
+    const volumes = this.state.volumes(scope);
+    const volume = volumes.values().find((v) => v.Attachments?.some((a) => a.InstanceId === instanceId && a.Device === device));
+    if (!volume) return false;
+    volumes.update(volume.VolumeId!, (v) => {
+      for (const a of v.Attachments ?? []) if (a.InstanceId === instanceId) a.DeleteOnTermination = value;
+    });
+    return true;
+  }
+
   snapshotInstanceVolumes(
     scope: Scope,
     request: { instanceId: string; imageId: string; description: string; tags: Tag[]; excludeDevices?: string[] },

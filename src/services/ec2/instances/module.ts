@@ -28,6 +28,7 @@ import { IamStore } from "../../iam/store.js";
 import type { CallContext } from "../../types.js";
 import type { AddressesModule } from "../addresses/module.js";
 import { Ec2Errors } from "../errors.js";
+import { ClientTokens } from "../idempotency.js";
 import type { ImagesModule } from "../images/module.js";
 import type { KeyPairsModule } from "../keypairs/module.js";
 import { KINDS } from "../lookup.js";
@@ -70,6 +71,7 @@ export type StateListener = (scope: Scope, instance: InstanceRecord, previous: I
 
 export class InstancesModule implements InstanceLookup {
   readonly driver: InstanceDriver;
+  private readonly clientTokens: ClientTokens;
   private readonly iam: IamStore;
   private readonly listeners: StateListener[] = [];
   /** Called when an instance starts running or stops, so metrics publishing follows. */
@@ -84,6 +86,7 @@ export class InstancesModule implements InstanceLookup {
     driver?: InstanceDriver,
   ) {
     this.driver = driver ?? new MockDriver();
+    this.clientTokens = new ClientTokens(state);
     this.iam = new IamStore(cloud);
     state.registerTaggable({
       prefix: "i",
@@ -178,17 +181,22 @@ export class InstancesModule implements InstanceLookup {
   RunInstances(input: RunInstancesRequest, ctx: CallContext): Reservation {
     const scope = scopeOf(ctx);
     if (input.ClientToken) {
+      this.clientTokens.earlier(scope, "RunInstances", input.ClientToken, input);
       const existing = this.instances(scope)
         .values()
         .filter((i) => i.ClientToken === input.ClientToken);
       if (existing.length) return this.reservationView(scope, existing);
     }
+    let reservation: Reservation;
     if (input.InstanceMarketOptions?.MarketType === "spot") {
       if (!this.spotLauncher) throw Ec2Errors.unsupportedOperation("Spot launches are not available.");
-      return this.spotLauncher(scope, input, ctx);
+      reservation = this.spotLauncher(scope, input, ctx);
+    } else {
+      if (input.InstanceMarketOptions?.MarketType) throw Ec2Errors.invalidValueFor(input.InstanceMarketOptions.MarketType, "MarketType");
+      reservation = this.launch(scope, input, {});
     }
-    if (input.InstanceMarketOptions?.MarketType) throw Ec2Errors.invalidValueFor(input.InstanceMarketOptions.MarketType, "MarketType");
-    return this.launch(scope, input, {});
+    this.clientTokens.remember(scope, "RunInstances", input.ClientToken, input, (reservation.Instances ?? []).map((i) => i.InstanceId!));
+    return reservation;
   }
 
   /** Checks a launch without making it (spot requests validate their specification up front). */

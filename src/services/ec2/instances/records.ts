@@ -72,8 +72,13 @@ export function instanceView(record: InstanceRecord, scope: Scope, mappings: Ins
   const publicDns = publicIp ? publicDnsName(scope.region, publicIp) : "";
   const association = publicIp ? { IpOwnerId: _eip ? scope.account : "amazon", PublicDnsName: publicDns, PublicIp: publicIp } : undefined;
   const terminated = record.State?.Name === "terminated";
+  const pending = record.State?.Name === "pending";
+  // While a new instance is pending, EC2 shows why and that its interface and metadata options are still being set up.
+  const launching = pending && !_lastRun;
   const view: Instance = {
     ...instance,
+    StateReason: instance.StateReason ?? (pending ? { Code: "pending", Message: "pending" } : undefined),
+    MetadataOptions: launching && instance.MetadataOptions ? { ...instance.MetadataOptions, State: "pending" } : instance.MetadataOptions,
     Tags: instance.Tags?.length ? instance.Tags : undefined,
     PublicIpAddress: publicIp,
     PublicDnsName: terminated ? "" : publicDns,
@@ -89,7 +94,7 @@ export function instanceView(record: InstanceRecord, scope: Scope, mappings: Ins
               AttachmentId: _eni.attachmentId,
               DeleteOnTermination: true,
               DeviceIndex: 0,
-              Status: "attached",
+              Status: launching ? "attaching" : "attached",
               NetworkCardIndex: 0,
             },
             Description: "",

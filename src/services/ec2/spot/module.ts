@@ -29,6 +29,7 @@ import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
 import { compileFilters, tagsOf } from "../filters.js";
+import { ClientTokens } from "../idempotency.js";
 import { zonesOffering } from "../instance-types/offerings.js";
 import type { InstancesModule } from "../instances/module.js";
 import { KINDS, checkIdShape } from "../lookup.js";
@@ -63,11 +64,14 @@ export const STATUS = {
 } as const;
 
 export class SpotModule {
+  private readonly clientTokens: ClientTokens;
+
   constructor(
     readonly cloud: Cloud,
     private readonly state: Ec2State,
     private readonly instances: InstancesModule,
   ) {
+    this.clientTokens = new ClientTokens(state);
     state.registerTaggable({
       prefix: "sir",
       idPattern: KINDS.spotRequest.pattern,
@@ -93,6 +97,11 @@ export class SpotModule {
 
   RequestSpotInstances(input: RequestSpotInstancesRequest, ctx: CallContext): RequestSpotInstancesResult {
     const scope = scopeOf(ctx);
+    const earlier = this.clientTokens.earlier(scope, "RequestSpotInstances", input.ClientToken, input);
+    if (earlier) {
+      const requests = this.requests(scope);
+      return { SpotInstanceRequests: earlier.flatMap((id) => requests.get(id) ?? []).map(view) };
+    }
     const tags = tagsFor(input.TagSpecifications, "spot-instances-request");
     const type = input.Type ?? "one-time";
     if (type !== "one-time" && type !== "persistent") throw Ec2Errors.invalidValueFor(type, "Type");
@@ -143,6 +152,7 @@ export class SpotModule {
       }
     });
     for (const record of created) this.evaluate(scope, record.SpotInstanceRequestId!);
+    this.clientTokens.remember(scope, "RequestSpotInstances", input.ClientToken, input, created.map((r) => r.SpotInstanceRequestId!));
     return { SpotInstanceRequests: created.map((r) => view(this.requests(scope).get(r.SpotInstanceRequestId!)!)) };
   }
 

@@ -67,6 +67,10 @@ export class VolumeInstanceStorage implements InstanceStorage {
     this.ebs.volumes.instanceTerminated(scope, instanceId);
   }
 
+  setDeleteOnTermination(scope: Scope, instanceId: string, device: string, value: boolean): boolean {
+    return this.ebs.volumes.setDeleteOnTermination(scope, instanceId, device, value);
+  }
+
   snapshotInstanceVolumes(
     scope: Scope,
     request: { instanceId: string; imageId: string; description: string; tags: Tag[]; excludeDevices?: string[] },

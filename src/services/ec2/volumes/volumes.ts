@@ -34,6 +34,7 @@ import { publicView, type EbsVolume } from "../../ebs/records.js";
 import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
 import { compileFilters, type FilterSpec } from "../filters.js";
+import { ClientTokens } from "../idempotency.js";
 import { paginate } from "../pagination.js";
 import type { Ec2State } from "../state.js";
 import { tagsFor } from "../tags.js";
@@ -105,7 +106,10 @@ export class VolumesModule {
   ) {
     // The instance side reaches volumes through the InstanceStorage contract.
     state.provideStorage(new VolumeInstanceStorage(cloud));
+    this.clientTokens = new ClientTokens(state);
   }
+
+  private readonly clientTokens: ClientTokens;
 
   private get ebs(): EbsProvider {
     return this.cloud.provider<EbsProvider>("ebs");
@@ -118,6 +122,7 @@ export class VolumesModule {
       throw Ec2Errors.invalidParameterCombination("Only one of AvailabilityZone or AvailabilityZoneId can be specified.");
     }
     if (input.ClientToken) {
+      this.clientTokens.earlier(scope, "CreateVolume", input.ClientToken, input);
       const earlier = this.ebs.ec2.volumes(scope).values().find((v) => v._clientToken === input.ClientToken);
       if (earlier) return present(earlier);
     }
@@ -136,6 +141,7 @@ export class VolumesModule {
       tags,
       clientToken: input.ClientToken,
     });
+    this.clientTokens.remember(scope, "CreateVolume", input.ClientToken, input, [volume.VolumeId!]);
     return present(volume);
   }
 
