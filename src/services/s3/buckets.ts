@@ -66,7 +66,7 @@ export class BucketOperations extends S3Base implements Implemented {
   async DeleteBucket(input: DeleteBucketRequest, ctx: CallContext): Promise<void> {
     const bucket = await this.bucketFor(ctx, input.Bucket, { input });
     this.engine.transaction(() => {
-      if (!this.store.bucketIsEmpty(bucket.name)) throw S3Errors.bucketNotEmpty(bucket.name);
+      if (!this.store.bucketIsEmpty(bucket.name)) throw S3Errors.bucketNotEmpty(bucket.name, bucket.versioning !== undefined);
       // Incomplete multipart uploads do not keep a bucket alive; they go with it.
       for (const upload of this.store.uploadsOfBucket(bucket.name)) {
         this.engine.dropSegments(this.store.parts(upload.uploadId).map((p) => ({ r: p.blob })));

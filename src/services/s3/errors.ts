@@ -10,7 +10,11 @@ export const S3Errors = {
   noSuchVersion: (key: string, versionId: string) => e("NoSuchVersion", "The specified version does not exist.", 404, { Key: key, VersionId: versionId }),
   noSuchUpload: (uploadId: string) =>
     e("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", 404, { UploadId: uploadId }),
-  bucketNotEmpty: (bucket: string) => e("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, { BucketName: bucket }),
+  /** A bucket that has had versioning says what is left in it: versions (and delete markers). */
+  bucketNotEmpty: (bucket: string, versioned = false) =>
+    e("BucketNotEmpty", versioned ? "The bucket you tried to delete is not empty. You must delete all versions in the bucket." : "The bucket you tried to delete is not empty", 409, {
+      BucketName: bucket,
+    }),
   bucketAlreadyExists: (bucket: string) =>
     e("BucketAlreadyExists", "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.", 409, { BucketName: bucket }),
   bucketAlreadyOwnedByYou: (bucket: string) =>
