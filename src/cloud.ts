@@ -62,7 +62,12 @@ export class Cloud {
       mkdirSync(this.blobsDir, { recursive: true });
       this.documents = new DocumentStore(this.db);
       this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
-      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) });
+      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) }, (time) => {
+        // A jump is saved job by job: a crash in the middle resumes no earlier than what the jobs recorded.
+        if (options.dataDir) saveClock(this.db, time, false);
+      });
+      // Saved at once as "running": a crash before any jump still resumes the clock where it was flowing.
+      if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false);
       this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
       for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
     } catch (error) {
@@ -109,7 +114,7 @@ export class Cloud {
     this.scheduler.stop();
     await this.scheduler.idle();
     for (const provider of this.providers.values()) await provider.onStop?.();
-    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now(), true);
     this.db.close();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
     if (this.lockFile) releaseLock(this.lockFile);
@@ -117,23 +122,46 @@ export class Cloud {
 
   /** Persists the virtual clock so that a restart resumes from where it stood. */
   saveClock(): void {
-    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now(), false);
   }
 }
 
+/**
+ * The virtual clock's saved state: its time, the wall time when it was saved,
+ * and whether Stratus stopped cleanly then. A clean stop resumes where the
+ * clock stood; after a crash the clock resumes as if it had kept flowing with
+ * wall time since it was last saved (it flows between jumps), so that it
+ * never reads earlier than something Stratus recorded before the crash.
+ */
 function ensureClockTable(db: Database): void {
-  db.migrate("clock", ["CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)"]);
+  db.migrate("clock", [
+    "CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)",
+    "ALTER TABLE clock_state ADD COLUMN wall INTEGER; ALTER TABLE clock_state ADD COLUMN clean INTEGER NOT NULL DEFAULT 1",
+  ]);
 }
 
 function restoredClock(db: Database): number | undefined {
   ensureClockTable(db);
-  const row = db.sql.prepare("SELECT now FROM clock_state WHERE id = 1").get() as { now: number } | undefined;
-  return row?.now;
+  const row = db.sql.prepare("SELECT now, wall, clean FROM clock_state WHERE id = 1").get() as { now: number; wall: number | null; clean: number } | undefined;
+  if (!row) return undefined;
+  if (row.clean || row.wall === null) return row.now;
+  return row.now + Math.max(0, Date.now() - row.wall);
 }
 
-function saveClock(db: Database, now: number): void {
-  ensureClockTable(db);
-  db.sql.prepare("INSERT INTO clock_state (id, now) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now").run(Math.round(now));
+const clockWriters = new WeakMap<Database, (now: number, wall: number, clean: number) => void>();
+
+function saveClock(db: Database, now: number, clean: boolean): void {
+  if (!db.sql.open) return;
+  let write = clockWriters.get(db);
+  if (!write) {
+    ensureClockTable(db);
+    const statement = db.sql.prepare(
+      "INSERT INTO clock_state (id, now, wall, clean) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now, wall = excluded.wall, clean = excluded.clean",
+    );
+    write = (n, w, c) => void statement.run(n, w, c);
+    clockWriters.set(db, write);
+  }
+  write(Math.round(now), Date.now(), clean ? 1 : 0);
 }
 
 /** Lock files this process holds: one Stratus per data dir, in-process too. */

@@ -72,7 +72,7 @@ describe("scheduler: a crash during a job's handler", () => {
 
   it("runs the job again after the restart, once", async () => {
     const port = await freePort();
-    child = await start("hang", port, "2026-05-01T00:00:00Z");
+    child = await start("hang", port, "2030-05-01T00:00:00Z");
     // The jump runs the job; its handler hangs, so the jump never answers.
     void fetch(`http://127.0.0.1:${port}/_stratus/clock`, { method: "POST", body: JSON.stringify({ advance: "2h" }) }).catch(() => undefined);
     for (let i = 0; runs().length === 0; i++) {
@@ -85,6 +85,8 @@ describe("scheduler: a crash during a job's handler", () => {
     await exited;
 
     child = await start("finish", port);
+    const resumed = Date.parse(((await (await fetch(`http://127.0.0.1:${port}/_stratus/clock`)).json()) as { now: string }).now);
+    assert.ok(resumed >= Date.parse("2030-05-01T01:00:00Z"), `the clock resumed no earlier than the job that ran before the crash (${new Date(resumed).toISOString()})`);
     const clock = await fetch(`http://127.0.0.1:${port}/_stratus/clock`, { method: "POST", body: JSON.stringify({ advance: "1m" }) });
     assert.equal(clock.status, 200);
     assert.deepEqual(runs(), ["finish-1", "hang-0"], "the interrupted job ran again after the restart");
