@@ -22,6 +22,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -205,6 +206,42 @@ describe("kill -9: acknowledged writes survive in every service", () => {
       const got = await ebs().send(new GetSnapshotBlockCommand({ SnapshotId: direct, BlockIndex: block.BlockIndex!, BlockToken: block.BlockToken! }));
       assert.equal(sha(await bytes(got.BlockData)), sha(blocks.get(block.BlockIndex!)!));
     }
+  });
+
+  it("a kill racing CompleteMultipartUpload leaves the object whole or the upload intact, never half of each", async () => {
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(2 * MiB)];
+    const whole = sha(Buffer.concat(parts));
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 4; round++) {
+      const s3 = new S3Client(stratus.config());
+      const key = `race-complete-${round}`;
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "dura", Key: key }));
+      const etags = [];
+      for (const [i, part] of parts.entries()) etags.push((await s3.send(new UploadPartCommand({ Bucket: "dura", Key: key, UploadId, PartNumber: i + 1, Body: part }))).ETag);
+      const completing = s3
+        .send(new CompleteMultipartUploadCommand({ Bucket: "dura", Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }))
+        .then(() => true, () => false);
+      // Kill at once or a little later: the crash lands before, during or after the commit.
+      await new Promise((r) => setTimeout(r, round * 3));
+      await stratus.restart("kill");
+      const acknowledged = await completing;
+      const after = new S3Client(stratus.config());
+      const exists = await after.send(new HeadObjectCommand({ Bucket: "dura", Key: key })).then(() => true, () => false);
+      if (exists) {
+        const got = await after.send(new GetObjectCommand({ Bucket: "dura", Key: key }));
+        assert.equal(sha(await bytes(got.Body)), whole, "a completed object is whole");
+        await assert.rejects(after.send(new ListPartsCommand({ Bucket: "dura", Key: key, UploadId })), (e: any) => e.name === "NoSuchUpload");
+        outcomes.add("completed");
+      } else {
+        assert.equal(acknowledged, false, "an acknowledged completion is never lost");
+        const { Parts } = await after.send(new ListPartsCommand({ Bucket: "dura", Key: key, UploadId }));
+        assert.deepEqual(Parts!.map((p) => p.ETag), etags, "the upload keeps its parts and can be completed again");
+        await after.send(new CompleteMultipartUploadCommand({ Bucket: "dura", Key: key, UploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }));
+        assert.equal(sha(await bytes((await after.send(new GetObjectCommand({ Bucket: "dura", Key: key }))).Body)), whole);
+        outcomes.add("not completed");
+      }
+    }
+    assert.ok(outcomes.size >= 1);
   });
 
   it("a kill during streaming uploads leaves no partial object and no temp files, however often it happens", async () => {
