@@ -62,9 +62,9 @@ export class Cloud {
       mkdirSync(this.blobsDir, { recursive: true });
       this.documents = new DocumentStore(this.db);
       this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
-      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) }, (time) => {
-        // A jump is saved job by job: a crash in the middle resumes no earlier than what the jobs recorded.
-        if (options.dataDir) saveClock(this.db, time, false);
+      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) }, (target) => {
+        // A jump in progress is saved with its target: a crash in the middle resumes where the jump had got to.
+        if (options.dataDir) saveClock(this.db, this.clock.now(), false, target);
       });
       // Saved at once as "running": a crash before any jump still resumes the clock where it was flowing.
       if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false);
@@ -128,40 +128,50 @@ export class Cloud {
 
 /**
  * The virtual clock's saved state: its time, the wall time when it was saved,
- * and whether Stratus stopped cleanly then. A clean stop resumes where the
- * clock stood; after a crash the clock resumes as if it had kept flowing with
- * wall time since it was last saved (it flows between jumps), so that it
- * never reads earlier than something Stratus recorded before the crash.
+ * whether Stratus stopped cleanly then, and the target of a jump in progress.
+ * A clean stop resumes where the clock stood. After a crash the clock resumes
+ * as if it had kept flowing with wall time since it was saved (it flows
+ * between jumps); a crash in the middle of a jump resumes at the due time of
+ * the first job the jump had not finished (jobs run in due order, and a job
+ * leaves the table only once done), so the clock never reads earlier than
+ * something Stratus recorded before the crash.
  */
 function ensureClockTable(db: Database): void {
   db.migrate("clock", [
     "CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)",
-    "ALTER TABLE clock_state ADD COLUMN wall INTEGER; ALTER TABLE clock_state ADD COLUMN clean INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE clock_state ADD COLUMN wall INTEGER; ALTER TABLE clock_state ADD COLUMN clean INTEGER NOT NULL DEFAULT 1; ALTER TABLE clock_state ADD COLUMN jump_target INTEGER",
   ]);
 }
 
 function restoredClock(db: Database): number | undefined {
   ensureClockTable(db);
-  const row = db.sql.prepare("SELECT now, wall, clean FROM clock_state WHERE id = 1").get() as { now: number; wall: number | null; clean: number } | undefined;
+  const row = db.sql.prepare("SELECT now, wall, clean, jump_target FROM clock_state WHERE id = 1").get() as
+    | { now: number; wall: number | null; clean: number; jump_target: number | null }
+    | undefined;
   if (!row) return undefined;
   if (row.clean || row.wall === null) return row.now;
-  return row.now + Math.max(0, Date.now() - row.wall);
+  if (row.jump_target === null) return row.now + Math.max(0, Date.now() - row.wall);
+  const jobs = db.sql.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'scheduler_jobs'").get()
+    ? (db.sql.prepare("SELECT MIN(due) AS due FROM scheduler_jobs WHERE due > ?").get(row.now) as { due: number | null })
+    : { due: null };
+  return Math.max(row.now, Math.min(row.jump_target, jobs.due ?? row.jump_target));
 }
 
-const clockWriters = new WeakMap<Database, (now: number, wall: number, clean: number) => void>();
+const clockWriters = new WeakMap<Database, (now: number, wall: number, clean: number, target: number | null) => void>();
 
-function saveClock(db: Database, now: number, clean: boolean): void {
+function saveClock(db: Database, now: number, clean: boolean, jumpTarget?: number): void {
   if (!db.sql.open) return;
   let write = clockWriters.get(db);
   if (!write) {
     ensureClockTable(db);
     const statement = db.sql.prepare(
-      "INSERT INTO clock_state (id, now, wall, clean) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now, wall = excluded.wall, clean = excluded.clean",
+      "INSERT INTO clock_state (id, now, wall, clean, jump_target) VALUES (1, ?, ?, ?, ?) " +
+        "ON CONFLICT (id) DO UPDATE SET now = excluded.now, wall = excluded.wall, clean = excluded.clean, jump_target = excluded.jump_target",
     );
-    write = (n, w, c) => void statement.run(n, w, c);
+    write = (n, w, c, t) => void statement.run(n, w, c, t);
     clockWriters.set(db, write);
   }
-  write(Math.round(now), Date.now(), clean ? 1 : 0);
+  write(Math.round(now), Date.now(), clean ? 1 : 0, jumpTarget === undefined ? null : Math.round(jumpTarget));
 }
 
 /** Lock files this process holds: one Stratus per data dir, in-process too. */

@@ -66,8 +66,8 @@ export class Scheduler {
     private readonly db: Database,
     readonly clock: Clock,
     private readonly log: SchedulerLog = { error: (m, d) => console.error(m, d) },
-    /** Told the time a jump has reached, before each job it runs (to persist the clock). */
-    private readonly onJump?: (time: number) => void,
+    /** Told when a jump starts (its target) and ends (undefined), to persist the clock. */
+    private readonly onJump?: (target: number | undefined) => void,
   ) {
     db.migrate("scheduler", MIGRATIONS);
     const sql = db.sql;
@@ -163,11 +163,13 @@ export class Scheduler {
         clock.setNow(target);
         return;
       }
+      this.onJump?.(target);
       try {
         await this.drain(target, true);
       } finally {
         // Time flows again from the target (or from the last job, had one run late).
         clock.setNow(Math.max(target, clock.now()));
+        this.onJump?.(undefined);
       }
     });
   }
@@ -198,10 +200,7 @@ export class Scheduler {
       if (!row) return;
       const job = toJob(row);
       // During a jump each job sees the clock standing at its own due time.
-      if (moveClock && this.clock instanceof VirtualClock) {
-        this.clock.freeze(Math.max(job.due, this.clock.now()));
-        this.onJump?.(this.clock.now());
-      }
+      if (moveClock && this.clock instanceof VirtualClock) this.clock.freeze(Math.max(job.due, this.clock.now()));
       this.current = row;
       try {
         await this.handlers.get(job.kind)!(job);
