@@ -181,13 +181,29 @@ function claimLock(file: string): void {
   const key = path.resolve(file);
   if (heldLocks.has(key)) throw new Error("the data dir is in use by another Stratus in this process; stop it or use another --data-dir");
   if (existsSync(file)) {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
+    const [pidText, startedText] = readFileSync(file, "utf8").trim().split(/\s+/);
+    const pid = Number(pidText);
+    // After a kill -9 the lock stays behind; its pid may since belong to another process
+    // (in a container, often): the process start time recorded with it tells them apart.
+    const sameProcess = startedText === undefined || processStart(pid) === undefined || processStart(pid) === startedText;
+    if (pid && pid !== process.pid && isAlive(pid) && sameProcess) {
       throw new Error(`the data dir is in use by another Stratus (pid ${pid}); stop it or use another --data-dir`);
     }
   }
-  writeFileSync(file, String(process.pid));
+  const started = processStart(process.pid);
+  writeFileSync(file, started === undefined ? String(process.pid) : `${process.pid} ${started}`);
   heldLocks.add(key);
+}
+
+/** A process's start time in clock ticks since boot (Linux /proc), or undefined where there is none. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses): the 20th is the start time.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function releaseLock(file: string): void {
