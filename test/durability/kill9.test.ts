@@ -244,6 +244,15 @@ describe("kill -9: acknowledged writes survive in every service", () => {
     assert.ok(outcomes.size >= 1);
   });
 
+  it("a graceful stop during a streaming upload exits, and leaves no partial object or temp file", async () => {
+    const uploaded = sendSlowly(stratus.port, "/dura/graceful", 48 * MiB);
+    await uploaded.halfway;
+    await stratus.restart("stop");
+    assert.equal(await uploaded.status, 0, "the upload was cut off, not acknowledged");
+    await assert.rejects(new S3Client(stratus.config()).send(new HeadObjectCommand({ Bucket: "dura", Key: "graceful" })), (e: any) => e.$metadata.httpStatusCode === 404);
+    assert.deepEqual(readdirSync(path.join(stratus.dataDir, "blobs", "s3", "tmp")), []);
+  });
+
   it("a kill during streaming uploads leaves no partial object and no temp files, however often it happens", async () => {
     const sizes: number[] = [];
     for (let round = 0; round < 3; round++) {
