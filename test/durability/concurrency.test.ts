@@ -104,6 +104,22 @@ describe("concurrency", () => {
     assert.equal(listed.Contents![0].ETag, got.ETag);
   });
 
+  it("S3: of racing conditional writes (If-None-Match: *, If-Match) exactly one wins", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "race-conditional" }));
+    for (const size of [100, 300_000]) {
+      const created = await settled(Array.from({ length: 10 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: "race-conditional", Key: `new-${size}`, Body: Buffer.alloc(size, i), IfNoneMatch: "*" }))));
+      assert.equal(created.ok.length, 1, `one create of a ${size}-byte object wins`);
+      for (const error of created.failed) assert.match(error.name, /^(PreconditionFailed|ConditionalRequestConflict)$/);
+      const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: "race-conditional", Key: `new-${size}` }))).Body!.transformToByteArray());
+      assert.equal(body.length, size);
+    }
+    const first = await s3.send(new PutObjectCommand({ Bucket: "race-conditional", Key: "swap", Body: "v0" }));
+    const swapped = await settled(Array.from({ length: 10 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: "race-conditional", Key: "swap", Body: Buffer.alloc(300_000, i), IfMatch: first.ETag }))));
+    assert.equal(swapped.ok.length, 1, "one compare-and-swap wins");
+    const head = await s3.send(new HeadObjectCommand({ Bucket: "race-conditional", Key: "swap" }));
+    assert.equal(head.ETag, swapped.ok[0].ETag);
+  });
+
   it("S3: concurrent part uploads, some racing on one part number, complete to the parts ListParts shows", async () => {
     await s3.send(new CreateBucketCommand({ Bucket: "race-parts" }));
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "race-parts", Key: "big" }));
