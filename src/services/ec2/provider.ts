@@ -30,6 +30,7 @@ import { SpotFleetModule } from "./spot/fleet.js";
 import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
+import { LaunchTemplatesModule } from "./templates/module.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -45,6 +46,8 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
   const keys = new KeyPairsModule(cloud, state);
   const addresses = new AddressesModule(cloud, state);
   const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses });
+  const templates = new LaunchTemplatesModule(cloud, state);
+  instances.templateResolver = (scope, input) => templates.mergeIntoRunInstances(scope, input);
   const spot = new SpotModule(cloud, state, instances);
   return [
     new TagsModule(cloud, state),
@@ -59,7 +62,8 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new InstanceQueriesModule(cloud, state, instances, groups),
     new InstanceMetrics(cloud, instances),
     spot,
-    new SpotFleetModule(cloud, state, instances, spot),
+    new SpotFleetModule(cloud, state, instances, spot, templates),
+    templates,
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),

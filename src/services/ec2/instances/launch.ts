@@ -69,7 +69,7 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
 
   const byType = tagsBySpecification(input.TagSpecifications, ["instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu"]);
 
-  if (input.LaunchTemplate) throw Ec2Errors.unsupportedOperation("Launch templates are not supported by Stratus yet.");
+  if (input.LaunchTemplate) throw Ec2Errors.unsupportedOperation("Launch templates must be resolved before the launch is planned.");
   if (!input.ImageId) throw Ec2Errors.missingParameter("ImageId");
   const image = deps.images.require(scope, input.ImageId);
   if (image.State !== "available") {
@@ -182,7 +182,8 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
     keyName: input.KeyName,
     profile,
     userData,
-    instanceTags: byType.get("instance") ?? [],
+    // Instances launched from a template carry aws:ec2launchtemplate:id/version.
+    instanceTags: [...(byType.get("instance") ?? []), ...((input as { _systemTags?: Tag[] })._systemTags ?? [])],
     volumeTags: byType.get("volume") ?? [],
     spotRequestTags: byType.get("spot-instances-request") ?? [],
     mappings,

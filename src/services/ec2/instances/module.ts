@@ -76,6 +76,8 @@ export class InstancesModule implements InstanceLookup {
   private readonly listeners: StateListener[] = [];
   /** Called when an instance starts running or stops, so metrics publishing follows. */
   onActivity: ((scope: Scope) => void) | undefined;
+  /** RunInstances with LaunchTemplate: the template's parameters merged under the call's (set by the launch templates module). */
+  templateResolver: ((scope: Scope, input: RunInstancesRequest) => RunInstancesRequest) | undefined;
   /** RunInstances with InstanceMarketOptions.MarketType=spot is delegated to the spot module. */
   spotLauncher: ((scope: Scope, input: RunInstancesRequest, ctx: CallContext) => Reservation) | undefined;
 
@@ -178,15 +180,16 @@ export class InstancesModule implements InstanceLookup {
 
   // ---- RunInstances ----
 
-  RunInstances(input: RunInstancesRequest, ctx: CallContext): Reservation {
+  RunInstances(request: RunInstancesRequest, ctx: CallContext): Reservation {
     const scope = scopeOf(ctx);
-    if (input.ClientToken) {
-      this.clientTokens.earlier(scope, "RunInstances", input.ClientToken, input);
+    if (request.ClientToken) {
+      this.clientTokens.earlier(scope, "RunInstances", request.ClientToken, request);
       const existing = this.instances(scope)
         .values()
-        .filter((i) => i.ClientToken === input.ClientToken);
+        .filter((i) => i.ClientToken === request.ClientToken);
       if (existing.length) return this.reservationView(scope, existing);
     }
+    const input = this.withTemplate(scope, request);
     let reservation: Reservation;
     if (input.InstanceMarketOptions?.MarketType === "spot") {
       if (!this.spotLauncher) throw Ec2Errors.unsupportedOperation("Spot launches are not available.");
@@ -195,8 +198,15 @@ export class InstancesModule implements InstanceLookup {
       if (input.InstanceMarketOptions?.MarketType) throw Ec2Errors.invalidValueFor(input.InstanceMarketOptions.MarketType, "MarketType");
       reservation = this.launch(scope, input, {});
     }
-    this.clientTokens.remember(scope, "RunInstances", input.ClientToken, input, (reservation.Instances ?? []).map((i) => i.InstanceId!));
+    this.clientTokens.remember(scope, "RunInstances", request.ClientToken, request, (reservation.Instances ?? []).map((i) => i.InstanceId!));
     return reservation;
+  }
+
+  /** The request with its launch template's parameters merged in (the request unchanged without one). */
+  withTemplate(scope: Scope, input: RunInstancesRequest): RunInstancesRequest {
+    if (!input.LaunchTemplate) return input;
+    if (!this.templateResolver) throw Ec2Errors.unsupportedOperation("Launch templates are not available.");
+    return this.templateResolver(scope, input);
   }
 
   /** Checks a launch without making it (spot requests validate their specification up front). */
