@@ -31,6 +31,7 @@ import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
 import { LaunchTemplatesModule } from "./templates/module.js";
+import { NetworkInterfacesModule } from "./network/interfaces.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -47,6 +48,21 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
   const addresses = new AddressesModule(cloud, state);
   const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses });
   const templates = new LaunchTemplatesModule(cloud, state);
+  const interfaces = new NetworkInterfacesModule(cloud, state, {
+    network,
+    groups,
+    liveInstance: (scope, id) => instances.live(scope, id),
+    instanceAddresses: (scope, subnetId) =>
+      state
+        .instances(scope)
+        .values()
+        .filter((i) => i.SubnetId === subnetId && i.State?.Name !== "terminated")
+        .map((i) => i.PrivateIpAddress!),
+    updateInstance: (scope, id, change) => void state.instances(scope).update(id, change),
+  });
+  instances.addListener((scope, instance) => {
+    if (instance.State?.Name === "terminated") interfaces.instanceTerminated(scope, instance);
+  });
   instances.templateResolver = (scope, input) => templates.mergeIntoRunInstances(scope, input);
   const spot = new SpotModule(cloud, state, instances);
   return [
@@ -64,6 +80,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     spot,
     new SpotFleetModule(cloud, state, instances, spot, templates),
     templates,
+    interfaces,
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),

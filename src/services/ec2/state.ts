@@ -39,7 +39,7 @@ export type InstanceRecord = Instance & {
   /** Internal: bumped at each state change, so a transition scheduled for an earlier one is ignored. */
   _seq?: number;
   /** Internal: the network interface's id, attachment and MAC. */
-  _eni: { id: string; attachmentId: string; mac: string };
+  _eni: { id: string; attachmentId: string; mac: string; description?: string; deleteOnTermination?: boolean };
 };
 
 export type VolumeRecord = Volume;

@@ -37,6 +37,7 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { MAX_USER_DATA_BYTES } from "./launch.js";
 import { isVisible, type InstancesModule } from "./module.js";
 import { attachmentsByInstance, instanceView, publicIpOf } from "./records.js";
+import { secondaryInterfaces } from "../network/interfaces.js";
 
 type R = InstanceRecord;
 
@@ -152,6 +153,7 @@ export class InstanceQueriesModule {
     const predicate = compileFilters<R>(input.Filters, { fields: instanceFields(scope, allMappings), tags: (r) => r.Tags });
     const page = paginate(records.filter(predicate), input, { min: 5, max: 1000, idsParameter: "instancesSet" }, sortKey, idsGiven);
     const mappings = all ?? attachmentsByInstance(this.state.volumes(scope).values(), new Set(page.items.map((r) => r.InstanceId!)));
+    const secondary = secondaryInterfaces(this.state, scope);
     const reservations = new Map<string, Reservation>();
     for (const record of page.items) {
       let reservation = reservations.get(record._reservationId);
@@ -159,7 +161,7 @@ export class InstanceQueriesModule {
         reservation = { ReservationId: record._reservationId, OwnerId: scope.account, RequesterId: record._requesterId, Groups: [], Instances: [] };
         reservations.set(record._reservationId, reservation);
       }
-      reservation.Instances!.push(instanceView(record, scope, mappings.get(record.InstanceId!)));
+      reservation.Instances!.push(instanceView(record, scope, mappings.get(record.InstanceId!), secondary.get(record.InstanceId!)));
     }
     return { Reservations: [...reservations.values()], NextToken: page.nextToken };
   }

@@ -42,6 +42,7 @@ import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
 import { attachmentsByInstance, instanceView, publicIpOf, stateOf } from "./records.js";
+import { interfaceAddresses, secondaryInterfaces } from "../network/interfaces.js";
 
 const JOB_TRANSITION = "ec2.instance.transition";
 /** Terminated instances stay visible this long. */
@@ -169,12 +170,13 @@ export class InstancesModule implements InstanceLookup {
   reservationView(scope: Scope, records: InstanceRecord[]): Reservation {
     const first = records[0];
     const mappings = attachmentsByInstance(this.state.volumes(scope).values());
+    const secondary = secondaryInterfaces(this.state, scope);
     return {
       ReservationId: first._reservationId,
       OwnerId: scope.account,
       RequesterId: first._requesterId,
       Groups: [],
-      Instances: records.map((r) => instanceView(r, scope, mappings.get(r.InstanceId!))),
+      Instances: records.map((r) => instanceView(r, scope, mappings.get(r.InstanceId!), secondary.get(r.InstanceId!))),
     };
   }
 
@@ -237,6 +239,7 @@ export class InstancesModule implements InstanceLookup {
     const reservationId = ec2Id("r");
     const subnet = plan.subnet;
     const usedPrivate = new Set(this.liveRecords(scope).filter((i) => i.SubnetId === subnet.SubnetId).map((i) => i.PrivateIpAddress!));
+    for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) usedPrivate.add(ip);
     const cidr = parseCidr4(subnet.CidrBlock!)!;
     const free = cidrSize(cidr) - 5 - usedPrivate.size;
     if (plan.privateIp && usedPrivate.has(plan.privateIp)) throw Ec2Errors.custom("InvalidIPAddress.InUse", `Address ${plan.privateIp} is in use.`);

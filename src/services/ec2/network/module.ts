@@ -155,6 +155,9 @@ export class NetworkModule {
       if (!instance.SubnetId || instance.State?.Name === "terminated") continue;
       counts.set(instance.SubnetId, (counts.get(instance.SubnetId) ?? 0) + 1);
     }
+    for (const eni of this.state.collection<{ SubnetId?: string }>("network-interfaces", scope).values()) {
+      if (eni.SubnetId) counts.set(eni.SubnetId, (counts.get(eni.SubnetId) ?? 0) + 1);
+    }
     return counts;
   }
 
@@ -309,7 +312,8 @@ export class NetworkModule {
   DeleteSubnet(input: DeleteSubnetRequest, ctx: CallContext): void {
     const scope = scopeOf(ctx);
     const subnet = requireId(this.subnets(scope), input.SubnetId, KINDS.subnet);
-    if (this.liveInstances(scope, (i) => i.SubnetId === subnet.SubnetId).length) {
+    const interfaces = this.state.collection<{ SubnetId?: string }>("network-interfaces", scope).values();
+    if (this.liveInstances(scope, (i) => i.SubnetId === subnet.SubnetId).length || interfaces.some((n) => n.SubnetId === subnet.SubnetId)) {
       throw Ec2Errors.dependencyViolation(`The subnet '${subnet.SubnetId}' has dependencies and cannot be deleted.`);
     }
     this.subnets(scope).delete(subnet.SubnetId!);
