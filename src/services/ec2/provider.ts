@@ -32,6 +32,7 @@ import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
 import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
+import { RouteTablesModule } from "./network/route-tables.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -81,6 +82,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new SpotFleetModule(cloud, state, instances, spot, templates),
     templates,
     interfaces,
+    new RouteTablesModule(cloud, state, network),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),
