@@ -33,6 +33,7 @@ import { VolumesModule } from "./volumes/volumes.js";
 import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
 import { RouteTablesModule } from "./network/route-tables.js";
+import { InstanceSettingsModule } from "./instances/profiles.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -83,6 +84,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     templates,
     interfaces,
     new RouteTablesModule(cloud, state, network),
+    new InstanceSettingsModule(cloud, state, instances),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),

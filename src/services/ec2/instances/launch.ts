@@ -57,6 +57,7 @@ export interface LaunchPlan {
   tenancy: "default" | "dedicated" | "host";
   clientToken?: string;
   metadataHttpTokens: "optional" | "required";
+  cpuCredits?: string;
 }
 
 /** Validates a RunInstances request and resolves everything it names. */
@@ -167,6 +168,11 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
     }
   } else privateIp = undefined;
 
+  const cpuCredits = input.CreditSpecification?.CpuCredits;
+  if (cpuCredits !== undefined && cpuCredits !== "standard" && cpuCredits !== "unlimited") {
+    throw Ec2Errors.invalidParameterValue(`Value (${cpuCredits}) for parameter cpuCredits is invalid. Valid values are 'standard' and 'unlimited'.`);
+  }
+
   const tenancy = input.Placement?.Tenancy ?? "default";
   if (tenancy !== "default" && tenancy !== "dedicated" && tenancy !== "host") throw Ec2Errors.invalidValueFor(tenancy, "tenancy");
   const shutdownBehavior = input.InstanceInitiatedShutdownBehavior ?? "stop";
@@ -198,6 +204,7 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
     tenancy,
     clientToken: input.ClientToken,
     metadataHttpTokens: input.MetadataOptions?.HttpTokens ?? (image.ImdsSupport === "v2.0" ? "required" : "optional"),
+    cpuCredits,
   };
 }
 

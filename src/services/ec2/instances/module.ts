@@ -318,6 +318,8 @@ export class InstancesModule implements InstanceLookup {
         _disableApiStop: plan.disableApiStop,
         _shutdownBehavior: plan.shutdownBehavior,
         _eni: { id: ec2Id("eni"), attachmentId: ec2Id("eni-attach"), mac: macAddress() },
+        _cpuCredits: plan.cpuCredits,
+        _profileAssociation: plan.profile ? { id: ec2Id("iip-assoc"), at: now } : undefined,
       };
       if (plan.autoPublicIp) {
         record._publicIp = allocatePublicIp(scope.region, publicInUse);

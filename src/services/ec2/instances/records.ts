@@ -72,6 +72,8 @@ export function instanceView(
     _disableApiStop,
     _shutdownBehavior,
     _eni,
+    _cpuCredits,
+    _profileAssociation,
     ...instance
   } = record;
   const publicIp = publicIpOf(record);
