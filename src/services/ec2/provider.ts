@@ -34,6 +34,7 @@ import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
 import { RouteTablesModule } from "./network/route-tables.js";
 import { InstanceSettingsModule } from "./instances/profiles.js";
+import { ImageRegistrationModule } from "./images/register.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -85,6 +86,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     interfaces,
     new RouteTablesModule(cloud, state, network),
     new InstanceSettingsModule(cloud, state, instances),
+    new ImageRegistrationModule(cloud, state, images),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),
