@@ -30,6 +30,13 @@ import {
   ReplaceRouteTableAssociationCommand,
   RunInstancesCommand,
   DeleteInternetGatewayCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
+  ReplaceNetworkAclAssociationCommand,
+  ReplaceNetworkAclEntryCommand,
   DescribeInternetGatewaysCommand,
   DescribeSubnetsCommand,
   EC2Client,
@@ -146,6 +153,49 @@ describe("EC2 route tables and VPC attributes", () => {
     assert.equal(Vpc!.IsDefault, true);
     assert.equal(Vpc!.CidrBlock, "172.31.0.0/16");
     assert.equal((await other.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [Vpc!.VpcId!] }] }))).Subnets!.length, 3);
+  });
+
+  it("gives each VPC a default network ACL, and keeps ACLs of one's own with entries and associations", async () => {
+    const { NetworkAcls } = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }, { Name: "default", Values: ["true"] }] }));
+    assert.equal(NetworkAcls!.length, 1);
+    const dflt = NetworkAcls![0];
+    assert.match(dflt.NetworkAclId!, /^acl-[0-9a-f]{17}$/);
+    assert.deepEqual(
+      dflt.Entries!.map((e) => [e.Egress, e.RuleNumber, e.RuleAction]),
+      [
+        [true, 100, "allow"],
+        [true, 32767, "deny"],
+        [false, 100, "allow"],
+        [false, 32767, "deny"],
+      ],
+    );
+    const association = dflt.Associations!.find((a) => a.SubnetId === subnetId)!;
+    assert.match(association.NetworkAclAssociationId!, /^aclassoc-/);
+
+    const { NetworkAcl } = await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: "network-acl", Tags: [{ Key: "Name", Value: "private" }] }] }));
+    const acl = NetworkAcl!.NetworkAclId!;
+    assert.equal(NetworkAcl!.IsDefault, false);
+    assert.equal(NetworkAcl!.Entries!.length, 2);
+    await ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: "tcp", RuleAction: "allow", Egress: false, CidrBlock: "10.0.0.0/8", PortRange: { From: 22, To: 22 } }));
+    await rejectsWith(
+      ec2.send(new CreateNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: "-1", RuleAction: "deny", Egress: false, CidrBlock: "0.0.0.0/0" })),
+      "NetworkAclEntryAlreadyExists",
+    );
+    await ec2.send(new ReplaceNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Protocol: "6", RuleAction: "allow", Egress: false, CidrBlock: "10.0.0.0/8", PortRange: { From: 443, To: 443 } }));
+    const byPort = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: "entry.port-range.from", Values: ["443"] }] }));
+    assert.deepEqual(byPort.NetworkAcls!.map((a) => a.NetworkAclId), [acl]);
+    assert.equal(byPort.NetworkAcls![0].Entries!.find((e) => e.RuleNumber === 100)!.Protocol, "6");
+
+    const { NewAssociationId } = await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: association.NetworkAclAssociationId, NetworkAclId: acl }));
+    const moved = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: "association.subnet-id", Values: [subnetId] }] }));
+    assert.deepEqual(moved.NetworkAcls!.map((a) => a.NetworkAclId), [acl]);
+    await rejectsWith(ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: acl })), "DependencyViolation");
+    await rejectsWith(ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: dflt.NetworkAclId })), "InvalidParameterValue");
+    await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: NewAssociationId, NetworkAclId: dflt.NetworkAclId }));
+    await ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Egress: false }));
+    await rejectsWith(ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: acl, RuleNumber: 100, Egress: false })), "InvalidNetworkAclEntry.NotFound");
+    await ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: acl }));
+    await rejectsWith(ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [acl] })), "InvalidNetworkAclID.NotFound");
   });
 
   it("builds a public subnet with the aws CLI, as tutorials do", async () => {

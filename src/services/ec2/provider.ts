@@ -33,6 +33,7 @@ import { VolumesModule } from "./volumes/volumes.js";
 import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
 import { RouteTablesModule } from "./network/route-tables.js";
+import { NetworkAclsModule } from "./network/network-acls.js";
 import { InstanceSettingsModule } from "./instances/profiles.js";
 import { ImageRegistrationModule } from "./images/register.js";
 
@@ -85,6 +86,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     templates,
     interfaces,
     new RouteTablesModule(cloud, state, network),
+    new NetworkAclsModule(cloud, state, network),
     new InstanceSettingsModule(cloud, state, instances),
     new ImageRegistrationModule(cloud, state, images),
     new VolumesModule(cloud, state),
