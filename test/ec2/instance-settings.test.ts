@@ -12,6 +12,7 @@ import {
   DescribeInstancesCommand,
   DisassociateIamInstanceProfileCommand,
   ModifyInstanceCreditSpecificationCommand,
+  ModifyInstanceMetadataOptionsCommand,
   ReplaceIamInstanceProfileAssociationCommand,
   RunInstancesCommand,
   type EC2Client,
@@ -78,6 +79,20 @@ describe("EC2 instance profile associations and credit specifications", () => {
     assert.equal(IamInstanceProfileAssociations![0].IamInstanceProfile!.Arn, profileA);
     const byId = await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ AssociationIds: [IamInstanceProfileAssociations![0].AssociationId!] }));
     assert.equal(byId.IamInstanceProfileAssociations![0].InstanceId, id);
+  });
+
+  it("requires IMDSv2 with ModifyInstanceMetadataOptions", async () => {
+    const id = await launch("t3.micro", { MetadataOptions: { HttpTokens: "optional" } });
+    const out = await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: "required", HttpPutResponseHopLimit: 2 }));
+    assert.equal(out.InstanceMetadataOptions!.State, "pending");
+    assert.equal(out.InstanceMetadataOptions!.HttpTokens, "required");
+    const options = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0].MetadataOptions!;
+    assert.equal(options.HttpTokens, "required");
+    assert.equal(options.HttpPutResponseHopLimit, 2);
+    assert.equal(options.HttpEndpoint, "enabled");
+    const filtered = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "metadata-options.http-tokens", Values: ["required"] }, { Name: "instance-id", Values: [id] }] }));
+    assert.equal(filtered.Reservations!.length, 1);
+    await rejectsWith(ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpPutResponseHopLimit: 65 })), "InvalidParameterValue");
   });
 
   it("gives burstable instances their credit option: t2 standard, t3 unlimited, changeable", async () => {

@@ -35,6 +35,7 @@ import {
   DeleteNetworkAclCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeDhcpOptionsCommand,
   ReplaceNetworkAclAssociationCommand,
   ReplaceNetworkAclEntryCommand,
   DescribeInternetGatewaysCommand,
@@ -139,6 +140,16 @@ describe("EC2 route tables and VPC attributes", () => {
     await rejectsWith(ec2.send(new DescribeVpcAttributeCommand({ VpcId: "vpc-0123456789abcdef0", Attribute: "enableDnsSupport" })), "InvalidVpcID.NotFound");
 
     await rejectsWith(ec2.send(new CreateDefaultVpcCommand({})), "DefaultVpcAlreadyExists");
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs![0];
+    const { DhcpOptions } = await ec2.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [vpc.DhcpOptionsId!] }));
+    assert.deepEqual(
+      DhcpOptions![0].DhcpConfigurations!.map((c) => [c.Key, c.Values!.map((v) => v.Value)]),
+      [
+        ["domain-name", ["ec2.internal"]],
+        ["domain-name-servers", ["AmazonProvidedDNS"]],
+      ],
+    );
+    await rejectsWith(ec2.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: ["dopt-0123456789abcdef0"] })), "InvalidDhcpOptionID.NotFound");
     const other = new EC2Client(sdkConfig(stratus, "eu-west-1"));
     const old = (await other.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0].VpcId!;
     assert.equal((await other.send(new DescribeRouteTablesCommand({}))).RouteTables!.length, 1);

@@ -20,6 +20,8 @@ import type {
   IamInstanceProfileSpecification,
   InstanceCreditSpecification,
   ModifyInstanceCreditSpecificationRequest,
+  ModifyInstanceMetadataOptionsRequest,
+  ModifyInstanceMetadataOptionsResult,
   ModifyInstanceCreditSpecificationResult,
   ReplaceIamInstanceProfileAssociationRequest,
   ReplaceIamInstanceProfileAssociationResult,
@@ -147,6 +149,41 @@ export class InstanceSettingsModule {
     });
     const page = paginate(all.filter(predicate), input, { min: 5, max: 1000, idsParameter: "AssociationIds" }, (a) => a.AssociationId!, idsGiven);
     return { IamInstanceProfileAssociations: page.items, NextToken: page.nextToken };
+  }
+
+  // ---- Instance metadata options ----
+
+  ModifyInstanceMetadataOptions(input: ModifyInstanceMetadataOptionsRequest, ctx: CallContext): ModifyInstanceMetadataOptionsResult {
+    const scope = scopeOf(ctx);
+    const [record] = this.instances.require(scope, [input.InstanceId]);
+    if (record.State?.Name === "terminated" || record.State?.Name === "shutting-down") {
+      throw Ec2Errors.incorrectInstanceState(`The instance '${record.InstanceId}' is not in a valid state for this operation.`);
+    }
+    const choice = (value: string | undefined, allowed: string[], name: string) => {
+      if (value !== undefined && !allowed.includes(value)) throw Ec2Errors.invalidValueFor(value, name);
+    };
+    choice(input.HttpTokens, ["optional", "required"], "HttpTokens");
+    choice(input.HttpEndpoint, ["enabled", "disabled"], "HttpEndpoint");
+    choice(input.HttpProtocolIpv6, ["enabled", "disabled"], "HttpProtocolIpv6");
+    choice(input.InstanceMetadataTags, ["enabled", "disabled"], "InstanceMetadataTags");
+    const hops = input.HttpPutResponseHopLimit;
+    if (hops !== undefined && (!Number.isInteger(hops) || hops < 1 || hops > 64)) {
+      throw Ec2Errors.invalidParameterValue(`Value (${hops}) for parameter HttpPutResponseHopLimit is invalid. Valid values are between 1 and 64.`);
+    }
+    const updated = this.state.instances(scope).update(record.InstanceId!, (r) => {
+      const current = r.MetadataOptions ?? {};
+      r.MetadataOptions = {
+        ...current,
+        State: "applied",
+        HttpTokens: input.HttpTokens ?? current.HttpTokens,
+        HttpPutResponseHopLimit: hops ?? current.HttpPutResponseHopLimit,
+        HttpEndpoint: input.HttpEndpoint ?? current.HttpEndpoint,
+        HttpProtocolIpv6: input.HttpProtocolIpv6 ?? current.HttpProtocolIpv6,
+        InstanceMetadataTags: input.InstanceMetadataTags ?? current.InstanceMetadataTags,
+      };
+    })!;
+    // EC2 answers "pending" while the change propagates to the instance.
+    return { InstanceId: record.InstanceId, InstanceMetadataOptions: { ...updated.MetadataOptions, State: "pending" } };
   }
 
   // ---- CPU credits ----

@@ -18,6 +18,9 @@ import type {
   DeleteSubnetRequest,
   DeleteVpcRequest,
   CreateDefaultVpcRequest,
+  DescribeDhcpOptionsRequest,
+  DescribeDhcpOptionsResult,
+  DhcpOptions,
   CreateDefaultVpcResult,
   DescribeVpcAttributeRequest,
   DescribeVpcAttributeResult,
@@ -290,6 +293,38 @@ export class NetworkModule {
       throw Ec2Errors.invalidParameterValue("Cannot enable DNS hostnames while DNS support is disabled for this VPC.");
     }
     this.state.collection<VpcAttributes>("vpc-attributes", scope).put(vpc.VpcId!, { ...current, [key]: value });
+  }
+
+  /** The region's default DHCP options set (the one every VPC uses): AmazonProvidedDNS and the region's domain. */
+  DescribeDhcpOptions(input: DescribeDhcpOptionsRequest, ctx: CallContext): DescribeDhcpOptionsResult {
+    const scope = scopeOf(ctx);
+    this.ensureDefaults(scope);
+    const id = this.meta(scope).get("network")!.dhcpOptionsId;
+    const domain = scope.region === "us-east-1" ? "ec2.internal" : `${scope.region}.compute.internal`;
+    const options: DhcpOptions = {
+      DhcpOptionsId: id,
+      OwnerId: scope.account,
+      DhcpConfigurations: [
+        { Key: "domain-name", Values: [{ Value: domain }] },
+        { Key: "domain-name-servers", Values: [{ Value: "AmazonProvidedDNS" }] },
+      ],
+    };
+    const idsGiven = Boolean(input.DhcpOptionsIds?.length);
+    if (idsGiven) {
+      const missing = input.DhcpOptionsIds!.filter((d) => d !== id);
+      if (missing.length) throw Ec2Errors.notFound("InvalidDhcpOptionID.NotFound", "dhcpOption", missing);
+    }
+    const predicate = compileFilters<DhcpOptions>(input.Filters, {
+      fields: {
+        "dhcp-options-id": (d) => d.DhcpOptionsId,
+        key: (d) => d.DhcpConfigurations?.map((c) => c.Key),
+        value: (d) => d.DhcpConfigurations?.flatMap((c) => c.Values?.map((v) => v.Value)),
+        "owner-id": (d) => d.OwnerId,
+      },
+      tags: tagsOf,
+    });
+    const page = paginate([options].filter(predicate), input, { min: 5, max: 1000, idsParameter: "DhcpOptionsIds" }, (d) => d.DhcpOptionsId!, idsGiven);
+    return { DhcpOptions: page.items, NextToken: page.nextToken };
   }
 
   CreateDefaultVpc(_input: CreateDefaultVpcRequest, ctx: CallContext): CreateDefaultVpcResult {
