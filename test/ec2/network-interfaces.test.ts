@@ -169,6 +169,56 @@ describe("EC2 network interfaces", () => {
     );
   });
 
+  it("launches onto an existing interface, and with extra interfaces, tagging them", async () => {
+    const existing = (
+      await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: instance.SubnetId, Description: "kept", TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: "eni", Value: "kept" }] }] }))
+    ).NetworkInterface!;
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: ami,
+        InstanceType: "t3.medium",
+        MinCount: 1,
+        MaxCount: 1,
+        NetworkInterfaces: [
+          { DeviceIndex: 0, NetworkInterfaceId: existing.NetworkInterfaceId },
+          { DeviceIndex: 1, SubnetId: instance.SubnetId, Description: "extra" },
+        ],
+      }),
+    );
+    const launched = run.Instances![0];
+    assert.equal(launched.PrivateIpAddress, existing.PrivateIpAddress);
+    assert.equal(launched.NetworkInterfaces![0].NetworkInterfaceId, existing.NetworkInterfaceId);
+    assert.equal(launched.NetworkInterfaces![0].MacAddress, existing.MacAddress);
+    assert.equal(launched.NetworkInterfaces![0].Attachment!.DeleteOnTermination, false);
+    assert.equal(launched.NetworkInterfaces![1].Description, "extra");
+    assert.equal(launched.NetworkInterfaces![1].Attachment!.DeleteOnTermination, true);
+    const extraId = launched.NetworkInterfaces![1].NetworkInterfaceId!;
+    const found = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "attachment.instance-id", Values: [launched.InstanceId!] }] }));
+    assert.deepEqual(found.NetworkInterfaces!.map((n) => n.NetworkInterfaceId).sort(), [existing.NetworkInterfaceId, extraId].sort());
+    assert.deepEqual(found.NetworkInterfaces!.find((n) => n.NetworkInterfaceId === existing.NetworkInterfaceId)!.TagSet, [{ Key: "eni", Value: "kept" }]);
+    await rejectsWith(
+      ec2.send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1, NetworkInterfaces: [{ DeviceIndex: 0, NetworkInterfaceId: existing.NetworkInterfaceId }] })),
+      "InvalidNetworkInterface.InUse",
+    );
+
+    // Primary interfaces take tags (CreateTags and RunInstances' network-interface TagSpecifications).
+    await ec2.send(new CreateTagsCommand({ Resources: [instance.NetworkInterfaces![0].NetworkInterfaceId!], Tags: [{ Key: "primary", Value: "yes" }] }));
+    const tagged = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "tag:primary", Values: ["yes"] }] }));
+    assert.deepEqual(tagged.NetworkInterfaces!.map((n) => n.NetworkInterfaceId), [instance.NetworkInterfaces![0].NetworkInterfaceId]);
+    const withTags = await ec2.send(
+      new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: "network-interface", Tags: [{ Key: "launch", Value: "tagged" }] }] }),
+    );
+    const eniTags = await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [withTags.Instances![0].NetworkInterfaces![0].NetworkInterfaceId!] }));
+    assert.deepEqual(eniTags.NetworkInterfaces![0].TagSet, [{ Key: "launch", Value: "tagged" }]);
+
+    // Terminating keeps the existing interface (DeleteOnTermination false) and removes the one made at launch.
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [launched.InstanceId!] }));
+    await stratus.clock.advance("5s");
+    const after = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "network-interface-id", Values: [existing.NetworkInterfaceId!, extraId] }] }));
+    assert.deepEqual(after.NetworkInterfaces!.map((n) => [n.NetworkInterfaceId, n.Status, n.PrivateIpAddress]), [[existing.NetworkInterfaceId, "available", existing.PrivateIpAddress]]);
+    assert.deepEqual(after.NetworkInterfaces![0].TagSet, [{ Key: "eni", Value: "kept" }]);
+  });
+
   it("works from the aws CLI", async () => {
     const created = await awsCli(stratus, ["ec2", "create-network-interface", "--subnet-id", instance.SubnetId!, "--description", "cli"]);
     assert.equal(created.code, 0, created.stderr);

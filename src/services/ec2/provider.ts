@@ -64,6 +64,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
         .map((i) => i.PrivateIpAddress!),
     updateInstance: (scope, id, change) => void state.instances(scope).update(id, change),
   });
+  instances.secondaryInterfaceLauncher = (scope, instance, specs) => interfaces.launchSecondary(scope, instance, specs);
   instances.addListener((scope, instance) => {
     if (instance.State?.Name === "terminated") interfaces.instanceTerminated(scope, instance);
   });

@@ -43,7 +43,7 @@ export type InstanceRecord = Instance & {
   /** Internal: the IAM instance profile association (its id and when it was made); derived from the instance id when absent. */
   _profileAssociation?: { id: string; at: number };
   /** Internal: the network interface's id, attachment and MAC. */
-  _eni: { id: string; attachmentId: string; mac: string; description?: string; deleteOnTermination?: boolean };
+  _eni: { id: string; attachmentId: string; mac: string; description?: string; deleteOnTermination?: boolean; tags?: Tag[] };
 };
 
 export type VolumeRecord = Volume;

@@ -42,7 +42,7 @@ import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
 import { attachmentsByInstance, instanceView, publicIpOf, stateOf } from "./records.js";
-import { interfaceAddresses, secondaryInterfaces } from "../network/interfaces.js";
+import { interfaceAddresses, interfaces, secondaryInterfaces } from "../network/interfaces.js";
 
 const JOB_TRANSITION = "ec2.instance.transition";
 /** Terminated instances stay visible this long. */
@@ -79,6 +79,8 @@ export class InstancesModule implements InstanceLookup {
   onActivity: ((scope: Scope) => void) | undefined;
   /** RunInstances with LaunchTemplate: the template's parameters merged under the call's (set by the launch templates module). */
   templateResolver: ((scope: Scope, input: RunInstancesRequest) => RunInstancesRequest) | undefined;
+  /** Creates or attaches a launch's interfaces at device index 1 and up (set by the network interfaces module). */
+  secondaryInterfaceLauncher: ((scope: Scope, instance: InstanceRecord, specs: LaunchPlan["secondaryInterfaces"]) => void) | undefined;
   /** RunInstances with InstanceMarketOptions.MarketType=spot is delegated to the spot module. */
   spotLauncher: ((scope: Scope, input: RunInstancesRequest, ctx: CallContext) => Reservation) | undefined;
 
@@ -213,7 +215,15 @@ export class InstancesModule implements InstanceLookup {
 
   /** Checks a launch without making it (spot requests validate their specification up front). */
   validateLaunch(scope: Scope, input: RunInstancesRequest): LaunchPlan {
-    return planLaunch({ ...this.deps, iam: this.iam }, scope, input, () => this.liveRecords(scope));
+    return planLaunch({ ...this.deps, iam: this.iam, findInterface: (s, id) => this.findInterface(s, id) }, scope, input, () => this.liveRecords(scope));
+  }
+
+  /** An interface by id: one of its own, or an instance's primary one (shown in use). */
+  private findInterface(scope: Scope, id: string) {
+    const own = interfaces(this.state, scope).get(id);
+    if (own) return own;
+    const holder = this.liveRecords(scope).find((i) => i._eni.id === id);
+    return holder ? { NetworkInterfaceId: id, Status: "in-use" as const, Attachment: { InstanceId: holder.InstanceId } } : undefined;
   }
 
   /** Validates and launches: RunInstances, spot requests and fleets all come through here. */
@@ -239,7 +249,7 @@ export class InstancesModule implements InstanceLookup {
     const reservationId = ec2Id("r");
     const subnet = plan.subnet;
     const usedPrivate = new Set(this.liveRecords(scope).filter((i) => i.SubnetId === subnet.SubnetId).map((i) => i.PrivateIpAddress!));
-    for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) usedPrivate.add(ip);
+    for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) if (ip !== plan.primaryInterface?.record.PrivateIpAddress) usedPrivate.add(ip);
     const cidr = parseCidr4(subnet.CidrBlock!)!;
     const free = cidrSize(cidr) - 5 - usedPrivate.size;
     if (plan.privateIp && usedPrivate.has(plan.privateIp)) throw Ec2Errors.custom("InvalidIPAddress.InUse", `Address ${plan.privateIp} is in use.`);
@@ -317,7 +327,7 @@ export class InstancesModule implements InstanceLookup {
         _disableApiTermination: plan.disableApiTermination,
         _disableApiStop: plan.disableApiStop,
         _shutdownBehavior: plan.shutdownBehavior,
-        _eni: { id: ec2Id("eni"), attachmentId: ec2Id("eni-attach"), mac: macAddress() },
+        _eni: { id: ec2Id("eni"), attachmentId: ec2Id("eni-attach"), mac: macAddress(), tags: plan.interfaceTags.length ? plan.interfaceTags : undefined },
         _cpuCredits: plan.cpuCredits,
         _profileAssociation: plan.profile ? { id: ec2Id("iip-assoc"), at: now } : undefined,
       };
@@ -332,7 +342,26 @@ export class InstancesModule implements InstanceLookup {
         mappings: plan.mappings,
         tags: plan.volumeTags,
       });
+      const existing = plan.primaryInterface;
+      if (existing) {
+        // The existing interface becomes the primary one, which lives in the instance record.
+        record._eni = {
+          id: existing.record.NetworkInterfaceId!,
+          attachmentId: ec2Id("eni-attach"),
+          mac: existing.record.MacAddress!,
+          description: existing.record.Description,
+          deleteOnTermination: existing.deleteOnTermination,
+          tags: existing.record.TagSet,
+        };
+        record.SourceDestCheck = existing.record.SourceDestCheck ?? true;
+        interfaces(this.state, scope).delete(existing.record.NetworkInterfaceId!);
+      }
       this.instances(scope).put(instanceId, record);
+      if (plan.secondaryInterfaces.length) {
+        if (!this.secondaryInterfaceLauncher) throw Ec2Errors.unsupportedOperation("Secondary network interfaces are not available.");
+        this.secondaryInterfaceLauncher(scope, record, plan.secondaryInterfaces);
+        for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) usedPrivate.add(ip);
+      }
       this.scheduleTransition(scope, record, "running", this.driver.boot(this.driverView(scope, record)).durationMs);
       records.push(record);
     }

@@ -21,6 +21,7 @@ import type {
   DescribeNetworkInterfacesResult,
   DetachNetworkInterfaceRequest,
   InstanceNetworkInterface,
+  InstanceNetworkInterfaceSpecification,
   ModifyNetworkInterfaceAttributeRequest,
   NetworkInterface,
   NetworkInterfaceAssociation,
@@ -105,7 +106,7 @@ export function primaryInterfaceView(record: InstanceRecord, scope: Scope): Netw
     Status: "in-use",
     SubnetId: record.SubnetId,
     VpcId: record.VpcId,
-    TagSet: [],
+    TagSet: record._eni.tags ?? [],
   };
 }
 
@@ -176,7 +177,7 @@ export class NetworkInterfacesModule {
       prefix: "eni",
       resourceType: "network-interface",
       // Tags of interfaces live in TagSet (the API's name); the tag operations read and write Tags.
-      collection: (scope) => taggedView(interfaces(state, scope)),
+      collection: (scope) => taggedView(state, scope),
       notFound: { code: ENI_KIND.notFoundCode, noun: ENI_KIND.noun },
     });
   }
@@ -212,13 +213,19 @@ export class NetworkInterfacesModule {
     const scope = scopeOf(ctx);
     const tags = tagsFor(input.TagSpecifications, "network-interface");
     if (!input.SubnetId) throw Ec2Errors.missingParameter("subnetId");
-    const subnet = requireId(this.deps.network.subnets(scope), input.SubnetId, KINDS.subnet);
     if (input.ClientToken) {
       const earlier = this.all(scope)
         .values()
         .find((n) => (n as { _clientToken?: string })._clientToken === input.ClientToken);
       if (earlier) return { NetworkInterface: view(earlier), ClientToken: input.ClientToken };
     }
+    const record = this.create(scope, input, tags, ctx.accessKeyId || undefined);
+    return { NetworkInterface: view(record), ClientToken: input.ClientToken };
+  }
+
+  /** A new interface of its own in a subnet, stored. */
+  private create(scope: Scope, input: CreateNetworkInterfaceRequest, tags: Tag[], requesterId?: string): InterfaceRecord {
+    const subnet = requireId(this.deps.network.subnets(scope), input.SubnetId, KINDS.subnet);
     if (input.Description !== undefined && input.Description.length > 255) throw Ec2Errors.invalidParameterValue("Description must be no longer than 255 characters");
     let groups = this.deps.groups.resolveForLaunch(scope, subnet.VpcId!, input.Groups ?? [], []);
     if (!groups.length) {
@@ -248,7 +255,7 @@ export class NetworkInterfacesModule {
       PrivateDnsName: dns,
       PrivateIpAddress: ip,
       PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: ip }],
-      RequesterId: ctx.accessKeyId || undefined,
+      RequesterId: requesterId,
       RequesterManaged: false,
       SourceDestCheck: true,
       Status: "available",
@@ -259,7 +266,57 @@ export class NetworkInterfacesModule {
       _clientToken: input.ClientToken,
     };
     this.all(scope).put(id, record);
-    return { NetworkInterface: view(record), ClientToken: input.ClientToken };
+    return record;
+  }
+
+  /**
+   * RunInstances' interfaces at device index 1 and up: each existing one
+   * attached, each other one created in its subnet (the instance's by default)
+   * and attached, DeleteOnTermination defaulting as in EC2 (false for existing
+   * interfaces, true for new ones).
+   */
+  launchSecondary(scope: Scope, instance: InstanceRecord, specs: InstanceNetworkInterfaceSpecification[]): void {
+    const limit = instanceType(instance.InstanceType!)?.NetworkInfo?.MaximumNetworkInterfaces ?? 2;
+    if (specs.length + 1 > limit) {
+      throw Ec2Errors.custom("InterfaceLimitExceeded", `Interface count ${specs.length + 1} exceeds the limit for ${instance.InstanceType}`);
+    }
+    for (const spec of specs) {
+      let record: InterfaceRecord;
+      if (spec.NetworkInterfaceId) {
+        checkIdShape(spec.NetworkInterfaceId, ENI_KIND);
+        const found = this.all(scope).get(spec.NetworkInterfaceId);
+        if (!found) throw Ec2Errors.notFound(ENI_KIND.notFoundCode, ENI_KIND.noun, [spec.NetworkInterfaceId]);
+        if (found.Attachment?.InstanceId) throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `Interface: [${found.NetworkInterfaceId}] in use.`);
+        record = found;
+      } else {
+        record = this.create(
+          scope,
+          {
+            SubnetId: spec.SubnetId ?? instance.SubnetId!,
+            Groups: spec.Groups?.length ? spec.Groups : (instance.SecurityGroups ?? []).map((g) => g.GroupId!),
+            Description: spec.Description,
+            PrivateIpAddress: spec.PrivateIpAddress,
+          },
+          [],
+        );
+      }
+      if (record.AvailabilityZone !== instance.Placement?.AvailabilityZone || record.VpcId !== instance.VpcId) {
+        throw Ec2Errors.invalidParameterCombination(`You may not attach a network interface to an instance if they are not in the same availability zone`);
+      }
+      this.all(scope).update(record.NetworkInterfaceId!, (n) => {
+        n.Status = "in-use";
+        n.Attachment = {
+          AttachTime: new Date(instance._createdAt),
+          AttachmentId: ec2Id("eni-attach"),
+          DeleteOnTermination: spec.DeleteOnTermination ?? !spec.NetworkInterfaceId,
+          DeviceIndex: spec.DeviceIndex,
+          NetworkCardIndex: spec.NetworkCardIndex ?? 0,
+          InstanceId: instance.InstanceId,
+          InstanceOwnerId: scope.account,
+          Status: "attached",
+        };
+      });
+    }
   }
 
   DescribeNetworkInterfaces(input: DescribeNetworkInterfacesRequest, ctx: CallContext): DescribeNetworkInterfacesResult {
@@ -493,20 +550,49 @@ function view(record: InterfaceRecord): NetworkInterface {
   return rest;
 }
 
-/** The interface collection seen through `Tags` (what the tag operations use) instead of `TagSet`. */
-function taggedView(collection: ScopedCollection<InterfaceRecord>): ScopedCollection<{ Tags?: Tag[] }> {
+/**
+ * Every interface (its own records and instances' primary ones) seen through
+ * `Tags`, what the tag operations use, instead of `TagSet`.
+ */
+function taggedView(state: Ec2State, scope: Scope): ScopedCollection<{ Tags?: Tag[] }> {
+  const own = interfaces(state, scope);
+  const primaryOf = (id: string) =>
+    state
+      .instances(scope)
+      .values()
+      .find((i) => i._eni?.id === id && i.State?.Name !== "terminated");
   return {
     get: (id: string) => {
-      const record = collection.get(id);
-      return record ? { Tags: record.TagSet } : undefined;
+      const record = own.get(id);
+      if (record) return { Tags: record.TagSet };
+      const instance = primaryOf(id);
+      return instance ? { Tags: instance._eni.tags ?? [] } : undefined;
     },
-    ids: () => collection.ids(),
-    update: (id: string, change: (doc: { Tags?: Tag[] }) => void) =>
-      collection.update(id, (n) => {
-        const doc = { Tags: n.TagSet ?? [] };
-        change(doc);
-        n.TagSet = doc.Tags;
-      }),
+    ids: () => [
+      ...own.ids(),
+      ...state
+        .instances(scope)
+        .values()
+        .filter((i) => i.State?.Name !== "terminated" && i._eni)
+        .map((i) => i._eni.id),
+    ],
+    update: (id: string, change: (doc: { Tags?: Tag[] }) => void) => {
+      if (own.get(id)) {
+        return own.update(id, (n) => {
+          const doc = { Tags: n.TagSet ?? [] };
+          change(doc);
+          n.TagSet = doc.Tags;
+        });
+      }
+      const instance = primaryOf(id);
+      return instance
+        ? state.instances(scope).update(instance.InstanceId!, (r) => {
+            const doc = { Tags: r._eni.tags ?? [] };
+            change(doc);
+            r._eni = { ...r._eni, tags: doc.Tags };
+          })
+        : undefined;
+    },
   } as unknown as ScopedCollection<{ Tags?: Tag[] }>;
 }
 
