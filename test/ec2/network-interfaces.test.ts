@@ -124,6 +124,8 @@ describe("EC2 network interfaces", () => {
       [eni.NetworkInterfaceId, 1],
     ]);
     await rejectsWith(ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eni.NetworkInterfaceId })), "InvalidNetworkInterface.InUse");
+    const byInterface = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "network-interface.network-interface-id", Values: [eni.NetworkInterfaceId!] }] }));
+    assert.deepEqual(byInterface.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId)), [instance.InstanceId]);
 
     await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, SourceDestCheck: { Value: false } }));
     await ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eni.NetworkInterfaceId, Description: { Value: "renamed" } }));
