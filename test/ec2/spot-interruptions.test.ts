@@ -11,15 +11,18 @@ import {
   CreateSecurityGroupCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSpotFleetInstancesCommand,
   DescribeSpotInstanceRequestsCommand,
   DescribeSpotPriceHistoryCommand,
+  RequestSpotFleetCommand,
   RequestSpotInstancesCommand,
   type EC2Client,
   type Instance,
   type SpotInstanceRequest,
 } from "@aws-sdk/client-ec2";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
-import { awsCli } from "../support/stratus.js";
+import { awsCli, sdkConfig } from "../support/stratus.js";
 import { JAMMY_FILTER, startEc2 } from "./support.js";
 
 const TYPE = "m5.large";
@@ -138,6 +141,44 @@ describe("EC2 spot interruptions", () => {
       assert.equal(state, "stopped");
     }
     throw new Error("the price never came back under the maximum");
+  });
+
+  it("a maintained spot fleet replaces an interrupted member once the price allows", async () => {
+    const iam = new IAMClient(sdkConfig(stratus));
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "spotfleet.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    const role = (await iam.send(new CreateRoleCommand({ RoleName: "interruptions-fleet-role", AssumeRolePolicyDocument: trust }))).Role!.Arn!;
+    const maxPrice = await priceNow();
+    const { SpotFleetRequestId } = await ec2.send(
+      new RequestSpotFleetCommand({
+        SpotFleetRequestConfig: {
+          IamFleetRole: role,
+          TargetCapacity: 1,
+          Type: "maintain",
+          SpotPrice: maxPrice.toFixed(6),
+          LaunchSpecifications: [{ ImageId: ami, InstanceType: TYPE, Placement: { AvailabilityZone: ZONE } }],
+        },
+      }),
+    );
+    const members = async () => (await ec2.send(new DescribeSpotFleetInstancesCommand({ SpotFleetRequestId }))).ActiveInstances!.map((i) => i.InstanceId!);
+    const [first] = await members();
+    assert.ok(first);
+    let interrupted = false;
+    for (let change = 0; change < 4 * 30; change++) {
+      await nextPriceChange();
+      await stratus.clock.advance("2m1s"); // past the interruption notice
+      const price = await priceNow();
+      const now = await members();
+      if (!interrupted && price > maxPrice) {
+        interrupted = true;
+        assert.equal((await instance(first)).StateReason!.Code, "Server.SpotInstanceTermination");
+        assert.deepEqual(now, [], "no member while the price is above the fleet's maximum");
+      } else if (interrupted && price <= maxPrice) {
+        assert.equal(now.length, 1);
+        assert.notEqual(now[0], first);
+        return;
+      }
+    }
+    throw new Error(interrupted ? "the fleet never replaced its member" : "the price never rose above the maximum");
   });
 
   it("never interrupts at the default maximum price (on-demand)", async () => {
