@@ -48,7 +48,7 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { normaliseTags, tagsFor, validateTags } from "../tags.js";
 import type { SpotModule } from "./module.js";
 import type { LaunchTemplatesModule } from "../templates/module.js";
-import { onDemandPrice, spotPriceAt, unit } from "./prices.js";
+import { EPOCH_MS, epochStart, onDemandPrice, spotPriceAt, unit } from "./prices.js";
 
 const JOB_FLEET = "ec2.spotfleet.evaluate";
 
@@ -425,6 +425,24 @@ export class SpotFleetModule {
       f.ActivityStatus = activity;
       f.SpotFleetRequestConfig!.FulfilledCapacity = fulfilled;
     });
+    // A maintained fleet short of its target (every pool above its maximum price, say) tries again at the next price change.
+    if (fulfilled < target && config.Type !== "request") {
+      this.cloud.scheduler.schedule({ kind: JOB_FLEET, due: this.nextPriceChange(scope, fleet), key: this.jobKey(scope, id), account: scope.account, region: scope.region, payload: { id } });
+    }
+  }
+
+  /** When the price of one of the fleet's pools next changes. */
+  private nextPriceChange(scope: Scope, fleet: FleetRecord): number {
+    const now = this.cloud.clock.now();
+    let next = now + EPOCH_MS;
+    for (const spec of fleet.SpotFleetRequestConfig!.LaunchSpecifications ?? []) {
+      for (const launch of this.launchesOf(scope, spec)) {
+        for (const zone of this.spot.candidateZones(scope, launch)) {
+          next = Math.min(next, epochStart({ type: launch.InstanceType!, zone, product: "Linux/UNIX" }, now) + EPOCH_MS);
+        }
+      }
+    }
+    return next;
   }
 
   private launchInto(scope: Scope, fleet: FleetRecord, pool: Pool): FleetMember {
