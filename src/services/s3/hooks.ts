@@ -223,6 +223,11 @@ export interface ObjectEvents {
   versionWritten?(event: VersionEvent): void;
   /** A delete marker was created (a DELETE without versionId on a versioned bucket). */
   deleteMarkerCreated?(event: VersionEvent): void;
+  /**
+   * A version or delete marker is about to be permanently removed (or a null
+   * version replaced); a listener refuses by throwing an AwsError (Object Lock).
+   */
+  versionRemoving?(event: VersionEvent): void;
   /** A version or delete marker was permanently removed (or a null version replaced). */
   versionRemoved?(event: VersionEvent): void;
   /** A bucket was created; `input` is the CreateBucket request (ACL, ObjectOwnership...). */
@@ -252,6 +257,29 @@ export interface ResponseExtras {
 }
 
 // ---------------------------------------------------------------------------
+// (e) Write policies: checks on a new object's request, and its per-version state.
+
+export interface WriteRequest {
+  bucket: BucketRecord;
+  key: string;
+  /** PutObject, CopyObject, CreateMultipartUpload, UploadPart, UploadPartCopy. */
+  operation: string;
+  /** The parsed operation input (x-amz-object-lock-* headers...). */
+  input: Record<string, unknown>;
+  ctx: CallContext;
+  /** For parts: the ext of the multipart upload they belong to. */
+  uploadExt?: Record<string, unknown>;
+}
+
+export interface WritePolicy {
+  /**
+   * Runs before any byte of the body is read: throws an AwsError to refuse,
+   * or returns entries for the new version's (or upload's) `ext`.
+   */
+  prepare?(request: WriteRequest): Record<string, unknown> | undefined;
+}
+
+// ---------------------------------------------------------------------------
 
 /** The hooks an S3 provider calls. Replace fields; push onto the lists. */
 export interface S3Hooks {
@@ -259,8 +287,9 @@ export interface S3Hooks {
   authorizer: S3Authorizer;
   events: ObjectEvents[];
   responses: ResponseExtras[];
+  writes: WritePolicy[];
 }
 
 export function defaultHooks(): S3Hooks {
-  return { encryption: plaintextOnly, authorizer: ownerOnly, events: [], responses: [] };
+  return { encryption: plaintextOnly, authorizer: ownerOnly, events: [], responses: [], writes: [] };
 }

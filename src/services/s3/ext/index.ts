@@ -4,6 +4,7 @@ import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
 import { LifecycleModule } from "../lifecycle/module.js";
 import { StorageMetricsModule } from "../metrics/module.js";
+import { ObjectLockModule } from "../object-lock/module.js";
 import type { S3ModuleFactory } from "../modules.js";
 import { ReplicationModule } from "../replication/module.js";
 import { TaggingModule } from "../tagging/module.js";
@@ -16,4 +17,6 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new LifecycleModule(s3),
   (s3) => new ReplicationModule(s3),
   (s3) => new StorageMetricsModule(s3),
+  // Wraps the authorizer the access module installed (s3:BypassGovernanceRetention).
+  (s3) => new ObjectLockModule(s3),
 ];
