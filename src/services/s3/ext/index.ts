@@ -7,6 +7,7 @@ import { StorageMetricsModule } from "../metrics/module.js";
 import { ObjectLockModule } from "../object-lock/module.js";
 import type { S3ModuleFactory } from "../modules.js";
 import { ReplicationModule } from "../replication/module.js";
+import { SettingsModule } from "../settings/module.js";
 import { TaggingModule } from "../tagging/module.js";
 
 export const S3X_MODULES: S3ModuleFactory[] = [
@@ -19,4 +20,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new StorageMetricsModule(s3),
   // Wraps the authorizer the access module installed (s3:BypassGovernanceRetention).
   (s3) => new ObjectLockModule(s3),
+  (s3) => new SettingsModule(s3),
 ];
