@@ -68,6 +68,10 @@ export class S3Provider implements ServiceProvider {
     this.multipart.abort(upload);
   }
 
+  onRequestCompleted(record: import("../types.js").CompletedRequest): void {
+    for (const module of this.modules) module.onRequestCompleted?.(record);
+  }
+
   async onStart(): Promise<void> {
     const removed = await this.blobs.recover();
     if (removed > 0) this.cloud.log.info(`s3: removed ${removed} unreferenced blob file(s) left by an interrupted run`);

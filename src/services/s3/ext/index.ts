@@ -3,6 +3,7 @@ import { AccessModule } from "../access/module.js";
 import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
 import { LifecycleModule } from "../lifecycle/module.js";
+import { LoggingModule } from "../logging/module.js";
 import { StorageMetricsModule } from "../metrics/module.js";
 import { ObjectLockModule } from "../object-lock/module.js";
 import type { S3ModuleFactory } from "../modules.js";
@@ -21,4 +22,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   // Wraps the authorizer the access module installed (s3:BypassGovernanceRetention).
   (s3) => new ObjectLockModule(s3),
   (s3) => new SettingsModule(s3),
+  (s3) => new LoggingModule(s3),
 ];
