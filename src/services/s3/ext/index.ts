@@ -10,6 +10,7 @@ import type { S3ModuleFactory } from "../modules.js";
 import { ReplicationModule } from "../replication/module.js";
 import { SettingsModule } from "../settings/module.js";
 import { TaggingModule } from "../tagging/module.js";
+import { WebsiteModule } from "../website/module.js";
 
 export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new AccessModule(s3),
@@ -23,4 +24,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new ObjectLockModule(s3),
   (s3) => new SettingsModule(s3),
   (s3) => new LoggingModule(s3),
+  (s3) => new WebsiteModule(s3),
 ];
