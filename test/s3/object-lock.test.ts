@@ -83,8 +83,10 @@ describe("S3 Object Lock", () => {
     await assert.rejects(put({ Mode: "GOVERNANCE", Days: 1, Years: 1 }), isError("MalformedXML", 400));
     await assert.rejects(put({ Mode: "GOVERNANCE" }), isError("MalformedXML", 400));
     await assert.rejects(put({ Days: 3 }), isError("MalformedXML", 400));
-    await assert.rejects(put({ Mode: "GOVERNANCE", Days: 0 }), isError("InvalidArgument", 400));
+    await assert.rejects(put({ Mode: "GOVERNANCE", Days: 0 }), isError("InvalidRetentionPeriod", 400));
+    await assert.rejects(put({ Mode: "GOVERNANCE", Years: -1 }), isError("InvalidRetentionPeriod", 400));
     await assert.rejects(put({ Mode: "SOMETIMES", Days: 3 }), isError("MalformedXML", 400));
+    await assert.rejects(put({ Mode: "governance", Days: 3 }), isError("MalformedXML", 400));
     await put({ Mode: "COMPLIANCE", Years: 2 });
     const config = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
     assert.deepEqual(config.ObjectLockConfiguration?.Rule?.DefaultRetention, { Mode: "COMPLIANCE", Years: 2 });
@@ -125,6 +127,9 @@ describe("S3 Object Lock", () => {
       isError("AccessDenied", 403),
     );
     await s3.send(new PutObjectRetentionCommand({ Bucket: bucket, Key: "a", VersionId: a.VersionId, Retention: { Mode: "GOVERNANCE", RetainUntilDate: new Date(start + 12 * DAY) } }));
+    // Changing the mode, even to COMPLIANCE, is a change of a running retention: it needs the bypass.
+    const toCompliance = { Bucket: bucket, Key: "a", VersionId: a.VersionId, Retention: { Mode: "COMPLIANCE" as const, RetainUntilDate: new Date(start + 12 * DAY) } };
+    await assert.rejects(s3.send(new PutObjectRetentionCommand(toCompliance)), isError("AccessDenied", 403));
     await stratus.clock.advance("11d");
     await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "a", VersionId: a.VersionId })), isError("AccessDenied", 403));
     await stratus.clock.advance("1d");

@@ -41,6 +41,7 @@ type Implemented = Pick<
 const MODES = new Set(["GOVERNANCE", "COMPLIANCE"]);
 const protectedByLock = () => new AwsError("AccessDenied", "Access Denied because object protected by object lock.", { status: 403 });
 const missingLockConfig = () => S3Errors.invalidRequest("Bucket is missing Object Lock Configuration");
+const invalidPeriod = (message: string) => new AwsError("InvalidRetentionPeriod", message, { status: 400 });
 const notFuture = () => S3Errors.invalidArgument("The retain until date must be in the future!");
 
 /** Operations that may carry x-amz-bypass-governance-retention. */
@@ -122,10 +123,8 @@ export class ObjectLockModule extends S3Base implements Implemented {
       const hasYears = retention.Years !== undefined;
       if (hasDays === hasYears) throw S3Errors.malformedXml();
       const value = (hasDays ? retention.Days : retention.Years)!;
-      if (!Number.isInteger(value) || value <= 0) throw S3Errors.invalidArgument("Default retention period must be a positive integer value.", "DefaultRetention", String(value));
-      if ((hasDays && value > 36500) || (hasYears && value > 100)) {
-        throw S3Errors.invalidArgument("Default retention period is too large.", "DefaultRetention", String(value));
-      }
+      if (!Number.isInteger(value) || value <= 0) throw invalidPeriod("Default retention period must be a positive integer value.");
+      if ((hasDays && value > 36500) || (hasYears && value > 100)) throw invalidPeriod("Default retention period is too large.");
       stored.rule = { mode: retention.Mode, ...(hasDays ? { days: value } : { years: value }) };
     }
     if (!this.config(bucket.name) && bucket.versioning !== "Enabled") {
@@ -168,7 +167,8 @@ export class ObjectLockModule extends S3Base implements Implemented {
     const current = lockOf(version);
     const now = this.now();
     if (current.until !== undefined && current.until > now) {
-      const weakens = untilMs === undefined || untilMs < current.until || (current.mode === "COMPLIANCE" && mode === "GOVERNANCE");
+      // Removing, shortening or changing the mode of a running retention (even GOVERNANCE to COMPLIANCE).
+      const weakens = untilMs === undefined || untilMs < current.until || mode !== current.mode;
       if (weakens && (current.mode === "COMPLIANCE" || !this.bypassing.has(ctx))) throw protectedByLock();
     }
     await this.engine.batched(() =>
