@@ -10,6 +10,8 @@ import {
   PutBucketOwnershipControlsCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketAclCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
@@ -31,6 +33,27 @@ describe("S3 server access logging", () => {
     const client = region === "us-east-1" ? s3 : s3Client(stratus, { region });
     await client.send(new CreateBucketCommand({ Bucket: name, ...(region === "us-east-1" ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }) }));
     return name;
+  }
+
+  /** The bucket policy AWS documents for log delivery: the logging service may put objects. */
+  async function allowLogDelivery(target: string, source: string) {
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: target,
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "logging.s3.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: `arn:aws:s3:::${target}/*`,
+              Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${source}` }, StringEquals: { "aws:SourceAccount": "000000000000" } },
+            },
+          ],
+        }),
+      }),
+    );
   }
 
   async function logObjects(target: string, prefix: string) {
@@ -75,6 +98,7 @@ describe("S3 server access logging", () => {
   it("delivers records in AWS's format as objects under the target prefix, batched on the clock", async () => {
     const source = await newBucket("data");
     const target = await newBucket("logs");
+    await allowLogDelivery(target, source);
     const cli = await awsCli(stratus, [
       "s3api", "put-bucket-logging", "--bucket", source,
       "--bucket-logging-status", JSON.stringify({ LoggingEnabled: { TargetBucket: target, TargetPrefix: "access/" } }),
@@ -118,9 +142,25 @@ describe("S3 server access logging", () => {
     assert.equal((await logObjects(target, "access/")).length, 2);
   });
 
+  it("delivers only where the target lets the logging service write: bucket policy, or Log Delivery ACL grant", async () => {
+    const source = await newBucket("quiet");
+    const target = await newBucket("closed");
+    await s3.send(new PutBucketLoggingCommand({ Bucket: source, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: target, TargetPrefix: "l/" } } }));
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: "k", Body: "v" }));
+    await stratus.clock.advance("10m");
+    assert.deepEqual(await logObjects(target, "l/"), [], "no permission, no logs");
+    // The legacy way: ACLs on, WRITE for the Log Delivery group.
+    await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: target, OwnershipControls: { Rules: [{ ObjectOwnership: "BucketOwnerPreferred" }] } }));
+    await s3.send(new PutBucketAclCommand({ Bucket: target, ACL: "log-delivery-write" as never }));
+    await s3.send(new PutObjectCommand({ Bucket: source, Key: "k", Body: "v2" }));
+    await stratus.clock.advance("10m");
+    assert.equal((await logObjects(target, "l/")).length, 1);
+  });
+
   it("PartitionedPrefix keys carry account, region, bucket and date", async () => {
     const source = await newBucket("part");
     const target = await newBucket("plog");
+    await allowLogDelivery(target, source);
     await s3.send(
       new PutBucketLoggingCommand({
         Bucket: source,

@@ -15,6 +15,8 @@ import { MAX_PUT_SIZE } from "../engine.js";
 import { S3Errors } from "../errors.js";
 import { BucketConfigs } from "../ext/configs.js";
 import type { StoredLockConfig } from "../object-lock/state.js";
+import { LOG_DELIVERY, type StoredAcl } from "../access/acl.js";
+import { evaluatePolicy, parseBucketPolicy } from "../access/policy.js";
 import { addressOf } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 import { quoteEtag } from "../validation.js";
@@ -88,7 +90,7 @@ export class LoggingModule extends S3Base implements Implemented {
     if (this.configs.get<StoredLockConfig>("object-lock", target.name)?.rule) {
       throw invalidTarget("The target bucket for logging must not have a default Object Lock retention period.", target.name);
     }
-    const ownership = this.configs.get<{ rule?: string }>("ownership", target.name)?.rule ?? "BucketOwnerEnforced";
+    const ownership = this.ownership(target.name);
     if (enabled.TargetGrants?.length && ownership === "BucketOwnerEnforced") {
       throw invalidTarget("Target grants are not supported for a target bucket that uses the bucket owner enforced setting for Object Ownership.", target.name);
     }
@@ -143,6 +145,43 @@ export class LoggingModule extends S3Base implements Implemented {
     batch.lines.push(line);
   }
 
+  /** A bucket's Object Ownership (BucketOwnerEnforced by default; none after DeleteBucketOwnershipControls). */
+  private ownership(bucket: string): string | undefined {
+    const doc = this.configs.get<{ rule?: string }>("ownership", bucket);
+    return doc ? doc.rule : "BucketOwnerEnforced";
+  }
+
+  /**
+   * Whether the logging service may write `key` into the target bucket: a bucket policy
+   * allowing the service principal logging.s3.amazonaws.com s3:PutObject (conditions see
+   * aws:SourceAccount and aws:SourceArn), or, with ACLs enabled, a WRITE grant to the
+   * Log Delivery group. An explicit Deny wins.
+   */
+  private deliveryAllowed(target: string, source: string, sourceAccount: string, key: string): boolean {
+    const policy = this.configs.get<{ text: string }>("policy", target);
+    if (policy) {
+      let decision: string = "Neutral";
+      try {
+        decision = evaluatePolicy(parseBucketPolicy(policy.text, target), {
+          requester: { anonymous: false, account: "", arn: "", service: "logging.s3.amazonaws.com" },
+          action: "s3:PutObject",
+          resource: `arn:aws:s3:::${target}/${key}`,
+          context: { "aws:sourceaccount": sourceAccount, "aws:sourcearn": `arn:aws:s3:::${source}` },
+        });
+      } catch {
+        decision = "Neutral";
+      }
+      if (decision === "Deny") return false;
+      if (decision === "Allow") return true;
+    }
+    const ownership = this.ownership(target);
+    if (ownership === "BucketOwnerEnforced") return false;
+    const acl = this.configs.get<StoredAcl>("bucket-acl", target);
+    return (acl?.grants ?? []).some(
+      (g) => (g.Grantee as { URI?: string } | undefined)?.URI === LOG_DELIVERY && (g.Permission === "WRITE" || g.Permission === "FULL_CONTROL"),
+    );
+  }
+
   /** Writes a source bucket's waiting records as one log object in its target bucket. */
   private async deliver(source: string): Promise<void> {
     const batch = this.pending.get(source);
@@ -159,6 +198,10 @@ export class LoggingModule extends S3Base implements Implemented {
       key = `${batch.prefix}${batch.sourceAccount}/${batch.sourceRegion}/${source}/${date.getUTCFullYear()}/${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${stamp(new Date(now))}-${unique}`;
     } else {
       key = `${batch.prefix}${stamp(new Date(now))}-${unique}`;
+    }
+    if (!this.deliveryAllowed(target.name, source, batch.sourceAccount, key)) {
+      this.cloud.log.debug(`s3: server access logs of ${source} not delivered: ${target.name} does not let logging.s3.amazonaws.com write ${key}`);
+      return;
     }
     const body = Buffer.from(batch.lines.join("\n") + "\n");
     try {
