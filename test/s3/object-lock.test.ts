@@ -1,6 +1,9 @@
 /** Object Lock, enforced on the Stratus clock: configuration, retention, legal hold, bypass, lifecycle. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   CompleteMultipartUploadCommand,
@@ -16,6 +19,9 @@ import {
   GetObjectRetentionCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  ListObjectsV2Command,
+  PutBucketLoggingCommand,
+  PutBucketPolicyCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -25,7 +31,7 @@ import {
   UploadPartCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import type { RunningStratus } from "../../src/index.js";
+import { startStratus, type RunningStratus } from "../../src/index.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 import { bucketName, isError, s3Client } from "./support.js";
 
@@ -233,5 +239,48 @@ describe("S3 Object Lock", () => {
     await stratus.clock.advance("4d");
     versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     assert.equal(versions.Versions?.length, 1, "expired once its retention ended");
+  });
+});
+
+describe("S3 Object Lock and access logs across a restart", () => {
+  it("keeps lock configuration, retention and legal holds; undelivered logs are written at a clean stop", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stratus-lock-"));
+    try {
+      let stratus = await startStratus({ port: 0, dataDir: dir, logLevel: "silent" });
+      let s3 = s3Client(stratus);
+      const bucket = bucketName("keep");
+      const logs = bucketName("keeplogs");
+      await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+      await s3.send(new CreateBucketCommand({ Bucket: logs }));
+      await s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: logs,
+          Policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: `arn:aws:s3:::${logs}/*` }],
+          }),
+        }),
+      );
+      await s3.send(new PutBucketLoggingCommand({ Bucket: bucket, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: logs, TargetPrefix: "x/" } } }));
+      await s3.send(
+        new PutObjectLockConfigurationCommand({ Bucket: bucket, ObjectLockConfiguration: { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "COMPLIANCE", Days: 30 } } } }),
+      );
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "v", ObjectLockLegalHoldStatus: "ON", ContentMD5: md5("v") }));
+      await stratus.stop();
+
+      stratus = await startStratus({ port: 0, dataDir: dir, logLevel: "silent" });
+      s3 = s3Client(stratus);
+      const config = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+      assert.deepEqual(config.ObjectLockConfiguration?.Rule?.DefaultRetention, { Mode: "COMPLIANCE", Days: 30 });
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }));
+      assert.equal(head.ObjectLockMode, "COMPLIANCE");
+      assert.equal(head.ObjectLockLegalHoldStatus, "ON");
+      await assert.rejects(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k", VersionId: put.VersionId })), isError("AccessDenied", 403));
+      const delivered = await s3.send(new ListObjectsV2Command({ Bucket: logs, Prefix: "x/" }));
+      assert.equal(delivered.KeyCount, 1, "the records waiting at the stop were delivered");
+      await stratus.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
