@@ -35,10 +35,10 @@ describe("S3 static website hosting", () => {
   after(() => stratus.stop());
 
   /** An unsigned request to the website endpoint of `bucket`, as a browser sends it. */
-  function site(bucket: string, path: string, options: { method?: string; form?: "dash" | "dot" } = {}): Promise<Answer> {
+  function site(bucket: string, path: string, options: { method?: string; form?: "dash" | "dot"; headers?: Record<string, string> } = {}): Promise<Answer> {
     const host = options.form === "dot" ? `${bucket}.s3-website.us-east-1.localhost:${port}` : `${bucket}.s3-website-us-east-1.localhost:${port}`;
     return new Promise((resolve, reject) => {
-      const req = http.request({ host: "127.0.0.1", port, path, method: options.method ?? "GET", headers: { host } }, (res) => {
+      const req = http.request({ host: "127.0.0.1", port, path, method: options.method ?? "GET", headers: { ...options.headers, host } }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (d) => (body += d));
@@ -116,6 +116,12 @@ describe("S3 static website hosting", () => {
     const head = await site(bucket, "/index.html", { method: "HEAD" });
     assert.equal(head.status, 200);
     assert.equal(head.headers["content-length"], String("<h1>home</h1>".length));
+    const cached = await site(bucket, "/", { headers: { "if-none-match": home.headers.etag! } });
+    assert.equal(cached.status, 304);
+    const part = await site(bucket, "/index.html", { headers: { range: "bytes=4-7" } });
+    assert.equal(part.status, 206);
+    assert.equal(part.body, "home");
+    assert.equal(part.headers["content-range"], `bytes 4-7/${"<h1>home</h1>".length}`);
     const post = await site(bucket, "/index.html", { method: "DELETE" });
     assert.equal(post.status, 405);
     assert.match(post.headers["content-type"] ?? "", /text\/html/);

@@ -21,6 +21,7 @@ import { S3Base } from "../base.js";
 import { S3Errors } from "../errors.js";
 import { BucketConfigs } from "../ext/configs.js";
 import type { BucketRecord, ObjectCodec } from "../hooks.js";
+import { checkReadConditions, contentRange, parseRange } from "../conditions.js";
 import { checkReadable, resolveVersion } from "../object-common.js";
 import type { S3Provider } from "../provider.js";
 import type { StoredVersion } from "../store.js";
@@ -168,22 +169,32 @@ export class WebsiteModule extends S3Base implements Implemented {
     const version: StoredVersion = resolveVersion(this.store, bucket, key, undefined, "GET");
     if (version.websiteRedirectLocation) return redirect(301, version.websiteRedirectLocation);
     checkReadable(version);
+    // Browsers revalidate and seek: conditional GETs and byte ranges work as on the REST endpoint.
+    const h = ctx.request.headers;
+    const date = (value: string | undefined) => (value && !Number.isNaN(Date.parse(value)) ? new Date(value) : undefined);
+    checkReadConditions(
+      { IfMatch: h["if-match"], IfNoneMatch: h["if-none-match"], IfModifiedSince: date(h["if-modified-since"]), IfUnmodifiedSince: date(h["if-unmodified-since"]) },
+      version,
+    );
+    const range = parseRange(h["range"], version.size);
     let codec: ObjectCodec | undefined;
     if (version.encryption) {
       codec = await this.hooks.encryption.open({ bucket, key, record: version.encryption, sse: {}, purpose: "read", operation: "GetObject", ctx });
     }
     const headers: Record<string, string> = {
       "content-type": version.contentType ?? "binary/octet-stream",
-      "content-length": String(version.size),
+      "content-length": String(range ? range.end - range.start : version.size),
       etag: version.etag,
       "last-modified": version.lastModified.toUTCString(),
+      "accept-ranges": "bytes",
     };
+    if (range) headers["content-range"] = contentRange(range, version.size);
     if (version.cacheControl) headers["cache-control"] = version.cacheControl;
     if (version.contentEncoding) headers["content-encoding"] = version.contentEncoding;
     if (version.contentDisposition) headers["content-disposition"] = version.contentDisposition;
     if (version.contentLanguage) headers["content-language"] = version.contentLanguage;
     for (const [name, value] of Object.entries(version.metadata)) headers[`x-amz-meta-${name}`] = value;
-    return { Status: 200, Headers: headers, Body: method === "HEAD" ? undefined : this.engine.read(version, undefined, codec) };
+    return { Status: range ? 206 : 200, Headers: headers, Body: method === "HEAD" ? undefined : this.engine.read(version, range, codec) };
   }
 }
 
