@@ -24,7 +24,8 @@ export type ConfigKind =
   | "request-payment"
   | "logging"
   | "website"
-  | "notification";
+  | "notification"
+  | "metrics";
 
 export const CONFIG_KINDS: ConfigKind[] = [
   "encryption",
@@ -42,6 +43,7 @@ export const CONFIG_KINDS: ConfigKind[] = [
   "logging",
   "website",
   "notification",
+  "metrics",
 ];
 
 export class BucketConfigs {

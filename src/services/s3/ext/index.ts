@@ -8,6 +8,7 @@ import { StorageMetricsModule } from "../metrics/module.js";
 import { ObjectLockModule } from "../object-lock/module.js";
 import type { S3ModuleFactory } from "../modules.js";
 import { ReplicationModule } from "../replication/module.js";
+import { RequestMetricsModule } from "../request-metrics/module.js";
 import { SettingsModule } from "../settings/module.js";
 import { TaggingModule } from "../tagging/module.js";
 import { WebsiteModule } from "../website/module.js";
@@ -25,4 +26,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new SettingsModule(s3),
   (s3) => new LoggingModule(s3),
   (s3) => new WebsiteModule(s3),
+  (s3) => new RequestMetricsModule(s3),
 ];
