@@ -25,7 +25,8 @@ export type ConfigKind =
   | "logging"
   | "website"
   | "notification"
-  | "metrics";
+  | "metrics"
+  | "inventory";
 
 export const CONFIG_KINDS: ConfigKind[] = [
   "encryption",
@@ -44,6 +45,7 @@ export const CONFIG_KINDS: ConfigKind[] = [
   "website",
   "notification",
   "metrics",
+  "inventory",
 ];
 
 export class BucketConfigs {

@@ -2,6 +2,7 @@
 import { AccessModule } from "../access/module.js";
 import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
+import { InventoryModule } from "../inventory/module.js";
 import { LifecycleModule } from "../lifecycle/module.js";
 import { LoggingModule } from "../logging/module.js";
 import { StorageMetricsModule } from "../metrics/module.js";
@@ -27,4 +28,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new LoggingModule(s3),
   (s3) => new WebsiteModule(s3),
   (s3) => new RequestMetricsModule(s3),
+  (s3) => new InventoryModule(s3),
 ];
