@@ -155,6 +155,15 @@ export function addressOf(request: HttpRequest): { bucket?: string; key?: string
   return { bucket: decodeSegment(raw.slice(0, slash)), key: key === "" ? undefined : decodeSegment(key) };
 }
 
+/** The bucket and key of an answered request, or none when its path does not decode. */
+export function safeAddress(record: { request: HttpRequest }): { bucket?: string; key?: string } {
+  try {
+    return addressOf(record.request);
+  } catch {
+    return {};
+  }
+}
+
 export class S3Protocol extends RestXmlProtocol {
   protected override route(request: HttpRequest, model: ServiceModel): RouteMatch | undefined {
     const site = websiteHost(request.headers["host"]);

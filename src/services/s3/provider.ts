@@ -69,7 +69,13 @@ export class S3Provider implements ServiceProvider {
   }
 
   onRequestCompleted(record: import("../types.js").CompletedRequest): void {
-    for (const module of this.modules) module.onRequestCompleted?.(record);
+    for (const module of this.modules) {
+      try {
+        module.onRequestCompleted?.(record);
+      } catch (error) {
+        this.cloud.log.error(`[${record.requestId}] s3: request completion hook failed`, error);
+      }
+    }
   }
 
   async onStart(): Promise<void> {

@@ -17,7 +17,7 @@ import { BucketConfigs } from "../ext/configs.js";
 import type { StoredLockConfig } from "../object-lock/state.js";
 import { LOG_DELIVERY, type StoredAcl } from "../access/acl.js";
 import { evaluatePolicy, parseBucketPolicy } from "../access/policy.js";
-import { addressOf } from "../protocol.js";
+import { safeAddress } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 import { quoteEtag } from "../validation.js";
 import { formatRecord } from "./format.js";
@@ -27,6 +27,8 @@ type Implemented = Pick<S3Operations, "PutBucketLogging" | "GetBucketLogging">;
 export const DELIVER_JOB = "s3.logging.deliver";
 /** How long records wait to be batched into one log object (AWS: usually within a few hours). */
 export const DELIVERY_DELAY_MS = 5 * 60_000;
+/** Records per log object at most. */
+const MAX_BATCH = 10_000;
 
 interface Pending {
   target: string;
@@ -117,14 +119,14 @@ export class LoggingModule extends S3Base implements Implemented {
 
   /** Every answered request to a logged bucket becomes a record. */
   onRequestCompleted(record: CompletedRequest): void {
-    const address = addressOf(record.request);
-    const name = (record.input?.Bucket as string | undefined) ?? address.bucket;
+    const address = record.input?.Bucket !== undefined ? { bucket: record.input.Bucket as string, key: (record.input.Key as string | undefined) || undefined } : safeAddress(record);
+    const name = address.bucket;
     if (!name) return;
     const config = this.configs.get<LoggingEnabled>("logging", name);
     if (!config) return;
     const bucket = this.store.bucket(name);
     if (!bucket) return;
-    const key = (record.input?.Key as string | undefined) ?? address.key;
+    const key = address.key;
     const now = this.cloud.clock.now();
     const line = formatRecord(record, { bucketOwner: bucket.account, bucket: name, key, time: new Date(now) });
     let batch = this.pending.get(name);
@@ -143,6 +145,8 @@ export class LoggingModule extends S3Base implements Implemented {
       this.cloud.scheduler.schedule({ kind: DELIVER_JOB, key: `${DELIVER_JOB}:${name}`, due: now + DELIVERY_DELAY_MS, account: bucket.account, region: bucket.region, payload: { bucket: name } });
     }
     batch.lines.push(line);
+    // A busy bucket does not hold its records in memory for long: a full batch goes at once.
+    if (batch.lines.length >= MAX_BATCH) void this.deliver(name);
   }
 
   /** A bucket's Object Ownership (BucketOwnerEnforced by default; none after DeleteBucketOwnershipControls). */

@@ -26,7 +26,7 @@ import { S3Base } from "../base.js";
 import { S3Errors } from "../errors.js";
 import { BucketConfigs } from "../ext/configs.js";
 import { publishS3 } from "../metrics/sink.js";
-import { addressOf } from "../protocol.js";
+import { safeAddress } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 
 type Implemented = Pick<
@@ -37,6 +37,7 @@ type Implemented = Pick<
 export const FLUSH_JOB = "s3.request-metrics.flush";
 const MINUTE = 60_000;
 const MAX_CONFIGS = 1000;
+const MAX_LATENCY_SAMPLES = 10_000;
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 const COUNTS = ["AllRequests", "GetRequests", "PutRequests", "DeleteRequests", "HeadRequests", "PostRequests", "ListRequests", "4xxErrors", "5xxErrors"] as const;
@@ -166,14 +167,14 @@ export class RequestMetricsModule extends S3Base implements Implemented {
 
   /** Counts an answered request for every configuration of its bucket whose filter it matches. */
   onRequestCompleted(record: CompletedRequest): void {
-    const address = addressOf(record.request);
-    const name = (record.input?.Bucket as string | undefined) ?? address.bucket;
+    const address = record.input?.Bucket !== undefined ? { bucket: record.input.Bucket as string, key: (record.input.Key as string | undefined) || undefined } : safeAddress(record);
+    const name = address.bucket;
     if (!name) return;
     const configs = this.configs.get<Record<string, MetricsConfiguration>>("metrics", name);
     if (!configs) return;
     const bucket = this.store.bucket(name);
     if (!bucket) return;
-    const key = (record.input?.Key as string | undefined) ?? address.key;
+    const key = address.key;
     let tags: Tag[] | undefined;
     const objectTags = () => (tags ??= key === undefined ? [] : this.store.latest(name, key)?.tags ?? []);
     const now = this.cloud.clock.now();
@@ -200,7 +201,8 @@ export class RequestMetricsModule extends S3Base implements Implemented {
       if (record.status >= 500) m.counts["5xxErrors"]++;
       if (record.operation === "GetObject" && record.status < 300) m.bytesDownloaded += record.bytesSent ?? 0;
       if ((record.operation === "PutObject" || record.operation === "UploadPart") && record.status < 300) m.bytesUploaded += Number(record.input?.ContentLength ?? 0);
-      m.latencies.push(record.totalMs);
+      // Latencies are kept per request (so percentiles work), up to a bound per minute and filter.
+      if (m.latencies.length < MAX_LATENCY_SAMPLES) m.latencies.push(record.totalMs);
     }
   }
 
