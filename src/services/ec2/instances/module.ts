@@ -403,6 +403,26 @@ export class InstancesModule implements InstanceLookup {
     return change;
   }
 
+  /** Stops an instance for the service (a spot interruption). */
+  stopBySystem(scope: Scope, record: InstanceRecord): InstanceStateChange {
+    const change = this.transition(
+      scope,
+      record,
+      (r) => (r.State!.Name === "running" || r.State!.Name === "pending" ? this.beginStop(scope, r, false, "system") : undefined),
+      "system",
+    );
+    this.flushTransitions();
+    return change;
+  }
+
+  /** Starts a stopped instance for the service (a spot request resuming after a price stop). */
+  startBySystem(scope: Scope, record: InstanceRecord): InstanceStateChange {
+    const change = this.transition(scope, record, (r) => (r.State!.Name === "stopped" ? this.beginStart(scope, r) : undefined), "system");
+    this.flushTransitions();
+    this.onActivity?.(scope);
+    return change;
+  }
+
   /** Applies `begin` (which returns the state entered, or undefined for no change) and reports the change. */
   private transition(
     scope: Scope,
