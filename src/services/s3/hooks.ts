@@ -1,7 +1,8 @@
 /**
  * The seams where S3's behaviour beyond the data plane plugs in (s3x):
  * at-rest encryption of object bytes, authorization of each request, object
- * events (for replication and lifecycle) and extra response headers.
+ * events (for replication and lifecycle), extra response headers, and write
+ * policies (Object Lock's checks and per-version retention).
  *
  * The s3 core calls every hook on its own code paths; the defaults here keep
  * bytes in the clear, let a signed account use its own buckets only, and
