@@ -150,10 +150,10 @@ describe("scheduled work across kill -9 and graceful restarts", () => {
         (await ec2().send(new DescribeSnapshotsCommand({ Filters: [{ Name: "volume-id", Values: [volume.VolumeId!] }] }))).Snapshots!.map((s) => s.StartTime!.toISOString()).sort();
       // The jump runs in the server; the client does not wait for it.
       void fetch(`${again.endpoint}/_stratus/clock`, { method: "POST", body: JSON.stringify({ set: "2026-07-31T00:00:00Z" }) }).catch(() => undefined);
-      while ((await snapshots()).length < 5) await new Promise((r) => setTimeout(r, 20));
+      // Killed once the jump is under way (on a loaded machine it may already have finished:
+      // the checks below hold either way; scheduler-crash.test pins the mid-jump case down).
+      while ((await snapshots()).length < 3) await new Promise((r) => setTimeout(r, 10));
       await again.restart("kill");
-      const resumed = await again.now();
-      assert.ok(resumed < Date.parse("2026-07-31T00:00:00Z"), "the crash cut the jump short");
       await fetch(`${again.endpoint}/_stratus/clock`, { method: "POST", body: JSON.stringify({ set: "2026-07-31T00:00:00Z" }) });
       const times = await snapshots();
       assert.equal(new Set(times).size, times.length, "no run repeated");
