@@ -61,6 +61,53 @@ export function interfaceAddresses(state: Ec2State, scope: Scope, subnetId: stri
     .map((n) => n.PrivateIpAddress!);
 }
 
+/**
+ * An interface AWS manages for a resource (a NAT gateway's): in use, no
+ * security groups, an address of the subnet. Stored; returns the record.
+ */
+export function createManagedInterface(
+  state: Ec2State,
+  scope: Scope,
+  subnet: { SubnetId?: string; CidrBlock?: string; VpcId?: string; AvailabilityZone?: string; AvailabilityZoneId?: string },
+  options: { description: string; interfaceType: NetworkInterface["InterfaceType"]; requesterId: string; privateIp?: string; createdAt: number },
+): InterfaceRecord {
+  const used = new Set([
+    ...state
+      .instances(scope)
+      .values()
+      .filter((i) => i.SubnetId === subnet.SubnetId && i.State?.Name !== "terminated")
+      .map((i) => i.PrivateIpAddress!),
+    ...interfaceAddresses(state, scope, subnet.SubnetId!),
+  ]);
+  const ip = options.privateIp ?? freeAddress(parseCidr4(subnet.CidrBlock!)!, used, subnet.SubnetId!);
+  if (options.privateIp && used.has(ip)) throw Ec2Errors.custom("InvalidIPAddress.InUse", `The specified address is already in use.`);
+  const dns = privateDnsName(scope.region, ip);
+  const record: InterfaceRecord = {
+    AvailabilityZone: subnet.AvailabilityZone,
+    AvailabilityZoneId: subnet.AvailabilityZoneId,
+    Description: options.description,
+    Groups: [],
+    InterfaceType: options.interfaceType,
+    Ipv6Addresses: [],
+    MacAddress: macAddress(),
+    NetworkInterfaceId: ec2Id("eni"),
+    OwnerId: scope.account,
+    PrivateDnsName: dns,
+    PrivateIpAddress: ip,
+    PrivateIpAddresses: [{ Primary: true, PrivateDnsName: dns, PrivateIpAddress: ip }],
+    RequesterId: options.requesterId,
+    RequesterManaged: true,
+    SourceDestCheck: false,
+    Status: "in-use",
+    SubnetId: subnet.SubnetId,
+    VpcId: subnet.VpcId,
+    TagSet: [],
+    _createdAt: options.createdAt,
+  };
+  interfaces(state, scope).put(record.NetworkInterfaceId!, record);
+  return record;
+}
+
 /** The public address on an instance's primary interface (its Elastic IP, else its auto-assigned one). */
 function primaryAssociation(record: InstanceRecord, scope: Scope): NetworkInterfaceAssociation | undefined {
   const ip = record._eip?.publicIp ?? record._publicIp;
@@ -378,6 +425,9 @@ export class NetworkInterfacesModule {
     if (!own || own.Attachment?.InstanceId) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
     }
+    if (own.RequesterManaged) {
+      throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
+    }
     if (this.state.collection<{ NetworkInterfaceId?: string }>("addresses", scope).values().some((a) => a.NetworkInterfaceId === own.NetworkInterfaceId)) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
     }
@@ -390,7 +440,7 @@ export class NetworkInterfacesModule {
     checkIdShape(input.InstanceId, KINDS.instance);
     const instance = this.deps.liveInstance(scope, input.InstanceId);
     if (!instance) throw Ec2Errors.notFound(KINDS.instance.notFoundCode, KINDS.instance.noun, [input.InstanceId]);
-    if (!own || own.Attachment?.InstanceId) {
+    if (!own || own.Attachment?.InstanceId || own.RequesterManaged) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `Interface: [${input.NetworkInterfaceId}] in use.`);
     }
     const stateName = instance.State?.Name;
