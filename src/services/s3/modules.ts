@@ -11,6 +11,10 @@ import type { S3Provider } from "./provider.js";
 export type S3Module = Partial<S3Operations> & {
   /** Synthetic operation for CORS preflight (OPTIONS), which the model lacks. */
   PreflightRequest?(input: { Bucket?: string; Key?: string }, ctx: import("../types.js").CallContext): unknown;
+  /** Synthetic operation for requests to a bucket's website endpoint (protocol.ts WEBSITE). */
+  WebsiteRequest?(input: { Bucket: string; Key: string; Method: string }, ctx: import("../types.js").CallContext): unknown;
+  /** Each answered S3 request (server access logging); must not throw. */
+  onRequestCompleted?(record: import("../types.js").CompletedRequest): void;
   onStart?(): void | Promise<void>;
   onReset?(): void | Promise<void>;
   onStop?(): void | Promise<void>;
