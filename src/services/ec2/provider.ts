@@ -34,6 +34,7 @@ import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
 import { RouteTablesModule } from "./network/route-tables.js";
 import { NetworkAclsModule } from "./network/network-acls.js";
+import { NatGatewaysModule } from "./network/nat-gateways.js";
 import { InstanceSettingsModule } from "./instances/profiles.js";
 import { ImageRegistrationModule } from "./images/register.js";
 
@@ -88,6 +89,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     interfaces,
     new RouteTablesModule(cloud, state, network),
     new NetworkAclsModule(cloud, state, network),
+    new NatGatewaysModule(cloud, state, network),
     new InstanceSettingsModule(cloud, state, instances),
     new ImageRegistrationModule(cloud, state, images),
     new VolumesModule(cloud, state),

@@ -4,9 +4,8 @@
  * and public address are the instance's); interfaces you create are their own
  * records, attached at device index 1 and up. DescribeNetworkInterfaces shows
  * both, and DescribeInstances shows an instance's attached ones, from the
- * same views here.
+ * same views (interface-records.ts).
  */
-import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import { ec2Id } from "../../../core/ids.js";
 import type {
@@ -20,11 +19,9 @@ import type {
   DescribeNetworkInterfacesRequest,
   DescribeNetworkInterfacesResult,
   DetachNetworkInterfaceRequest,
-  InstanceNetworkInterface,
   InstanceNetworkInterfaceSpecification,
   ModifyNetworkInterfaceAttributeRequest,
   NetworkInterface,
-  NetworkInterfaceAssociation,
   Tag,
 } from "../../../generated/ec2.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
@@ -37,124 +34,23 @@ import { KINDS } from "../lookup.js";
 import { paginate } from "../pagination.js";
 import type { Ec2State, InstanceRecord } from "../state.js";
 import { tagsFor } from "../tags.js";
-import { cidrSize, intToIp, parseCidr4 } from "./cidr.js";
 import type { NetworkModule } from "./module.js";
 import { scopeOf } from "./module.js";
-import { privateDnsName, publicDnsName } from "./public-ips.js";
+import { parseCidr4 } from "./cidr.js";
+import { privateDnsName } from "./public-ips.js";
 import type { SecurityGroupsModule } from "./security-groups.js";
+import {
+  ATTACHMENT_KIND,
+  ENI_KIND,
+  type InterfaceRecord,
+  freeAddress,
+  interfaceAddresses,
+  interfaces,
+  macAddress,
+  primaryInterfaceView,
+} from "./interface-records.js";
 
-export const ENI_KIND: IdKind = { prefix: "eni", notFoundCode: "InvalidNetworkInterfaceID.NotFound", noun: "networkInterface" };
-const ATTACHMENT_KIND: IdKind = { prefix: "eni-attach", notFoundCode: "InvalidAttachmentID.NotFound", noun: "attachment" };
-
-/** A network interface of its own (not an instance's primary one): the API shape with TagSet. */
-export type InterfaceRecord = NetworkInterface & { _createdAt: number };
-
-export function interfaces(state: Ec2State, scope: Scope): ScopedCollection<InterfaceRecord> {
-  return state.collection<InterfaceRecord>("network-interfaces", scope);
-}
-
-/** Private addresses held by interfaces of their own in a subnet (instances must not take them). */
-export function interfaceAddresses(state: Ec2State, scope: Scope, subnetId: string): string[] {
-  return interfaces(state, scope)
-    .values()
-    .filter((n) => n.SubnetId === subnetId)
-    .map((n) => n.PrivateIpAddress!);
-}
-
-/** The public address on an instance's primary interface (its Elastic IP, else its auto-assigned one). */
-function primaryAssociation(record: InstanceRecord, scope: Scope): NetworkInterfaceAssociation | undefined {
-  const ip = record._eip?.publicIp ?? record._publicIp;
-  if (!ip) return undefined;
-  return {
-    IpOwnerId: record._eip ? scope.account : "amazon",
-    PublicDnsName: publicDnsName(scope.region, ip),
-    PublicIp: ip,
-    ...(record._eip ? { AllocationId: record._eip.allocationId, AssociationId: record._eip.associationId } : {}),
-  };
-}
-
-/** An instance's primary interface as DescribeNetworkInterfaces shows it. */
-export function primaryInterfaceView(record: InstanceRecord, scope: Scope): NetworkInterface {
-  const association = primaryAssociation(record, scope);
-  const launching = record.State?.Name === "pending" && !record._lastRun;
-  return {
-    Association: association,
-    Attachment: {
-      AttachTime: new Date(record._createdAt),
-      AttachmentId: record._eni.attachmentId,
-      DeleteOnTermination: record._eni.deleteOnTermination ?? true,
-      DeviceIndex: 0,
-      NetworkCardIndex: 0,
-      InstanceId: record.InstanceId,
-      InstanceOwnerId: scope.account,
-      Status: launching ? "attaching" : "attached",
-    },
-    AvailabilityZone: record.Placement?.AvailabilityZone,
-    AvailabilityZoneId: record.Placement?.AvailabilityZoneId,
-    Description: record._eni.description ?? "",
-    Groups: record.SecurityGroups,
-    InterfaceType: "interface",
-    Ipv6Addresses: [],
-    MacAddress: record._eni.mac,
-    NetworkInterfaceId: record._eni.id,
-    OwnerId: scope.account,
-    PrivateDnsName: record.PrivateDnsName,
-    PrivateIpAddress: record.PrivateIpAddress,
-    PrivateIpAddresses: [{ Association: association, Primary: true, PrivateDnsName: record.PrivateDnsName, PrivateIpAddress: record.PrivateIpAddress }],
-    RequesterManaged: false,
-    SourceDestCheck: record.SourceDestCheck,
-    Status: "in-use",
-    SubnetId: record.SubnetId,
-    VpcId: record.VpcId,
-    TagSet: record._eni.tags ?? [],
-  };
-}
-
-/** An interface as an instance's NetworkInterfaces list shows it. */
-export function asInstanceInterface(eni: NetworkInterface): InstanceNetworkInterface {
-  const association = eni.Association ? { IpOwnerId: eni.Association.IpOwnerId, PublicDnsName: eni.Association.PublicDnsName, PublicIp: eni.Association.PublicIp } : undefined;
-  return {
-    Association: association,
-    Attachment: eni.Attachment
-      ? {
-          AttachTime: eni.Attachment.AttachTime,
-          AttachmentId: eni.Attachment.AttachmentId,
-          DeleteOnTermination: eni.Attachment.DeleteOnTermination,
-          DeviceIndex: eni.Attachment.DeviceIndex,
-          Status: eni.Attachment.Status,
-          NetworkCardIndex: eni.Attachment.NetworkCardIndex,
-        }
-      : undefined,
-    Description: eni.Description,
-    Groups: eni.Groups,
-    Ipv6Addresses: [],
-    MacAddress: eni.MacAddress,
-    NetworkInterfaceId: eni.NetworkInterfaceId,
-    OwnerId: eni.OwnerId,
-    PrivateDnsName: eni.PrivateDnsName,
-    PrivateIpAddress: eni.PrivateIpAddress,
-    PrivateIpAddresses: (eni.PrivateIpAddresses ?? []).map((p) => ({ Association: association, Primary: p.Primary, PrivateDnsName: p.PrivateDnsName, PrivateIpAddress: p.PrivateIpAddress })),
-    SourceDestCheck: eni.SourceDestCheck,
-    Status: eni.Status,
-    SubnetId: eni.SubnetId,
-    VpcId: eni.VpcId,
-    InterfaceType: eni.InterfaceType,
-  };
-}
-
-/** Interfaces of their own attached to instances, by instance id, as instances show them. */
-export function secondaryInterfaces(state: Ec2State, scope: Scope): Map<string, InstanceNetworkInterface[]> {
-  const out = new Map<string, InstanceNetworkInterface[]>();
-  for (const eni of interfaces(state, scope).values()) {
-    const instanceId = eni.Attachment?.InstanceId;
-    if (!instanceId) continue;
-    const list = out.get(instanceId) ?? [];
-    list.push(asInstanceInterface(eni));
-    out.set(instanceId, list);
-  }
-  for (const list of out.values()) list.sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0));
-  return out;
-}
+export * from "./interface-records.js";
 
 export interface InterfaceDeps {
   network: NetworkModule;
@@ -378,6 +274,9 @@ export class NetworkInterfacesModule {
     if (!own || own.Attachment?.InstanceId) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
     }
+    if (own.RequesterManaged) {
+      throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
+    }
     if (this.state.collection<{ NetworkInterfaceId?: string }>("addresses", scope).values().some((a) => a.NetworkInterfaceId === own.NetworkInterfaceId)) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `The network interface '${input.NetworkInterfaceId}' is currently in use.`);
     }
@@ -390,7 +289,7 @@ export class NetworkInterfacesModule {
     checkIdShape(input.InstanceId, KINDS.instance);
     const instance = this.deps.liveInstance(scope, input.InstanceId);
     if (!instance) throw Ec2Errors.notFound(KINDS.instance.notFoundCode, KINDS.instance.noun, [input.InstanceId]);
-    if (!own || own.Attachment?.InstanceId) {
+    if (!own || own.Attachment?.InstanceId || own.RequesterManaged) {
       throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `Interface: [${input.NetworkInterfaceId}] in use.`);
     }
     const stateName = instance.State?.Name;
@@ -594,21 +493,4 @@ function taggedView(state: Ec2State, scope: Scope): ScopedCollection<{ Tags?: Ta
         : undefined;
     },
   } as unknown as ScopedCollection<{ Tags?: Tag[] }>;
-}
-
-function freeAddress(cidr: { base: number; prefix: number }, used: ReadonlySet<string>, subnetId: string): string {
-  const size = cidrSize(cidr);
-  const first = cidr.base + 4;
-  const span = size - 5;
-  const start = crypto().randomInt(span);
-  for (let i = 0; i < span; i++) {
-    const ip = intToIp(first + ((start + i) % span));
-    if (!used.has(ip)) return ip;
-  }
-  throw Ec2Errors.custom("InsufficientFreeAddressesInSubnet", `There are not enough free addresses in subnet '${subnetId}' to satisfy the requested number of instances.`);
-}
-
-function macAddress(): string {
-  const bytes = crypto().randomBytes(5);
-  return ["0e", ...[...bytes].map((b) => b.toString(16).padStart(2, "0"))].join(":");
 }

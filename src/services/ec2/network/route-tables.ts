@@ -67,6 +67,10 @@ export class RouteTablesModule {
     return this.network.routeTables(scope);
   }
 
+  private nat(scope: Scope, id: string): { State?: string; VpcId?: string } | undefined {
+    return this.state.collection<{ State?: string; VpcId?: string }>("nat-gateways", scope).get(id);
+  }
+
   private table(scope: Scope, id: string): RouteTable {
     return requireId(this.tables(scope), id, KINDS.rtb);
   }
@@ -77,6 +81,9 @@ export class RouteTablesModule {
     if (route.GatewayId?.startsWith("igw-")) {
       const gateway = this.network.internetGateways(scope).get(route.GatewayId);
       if (!gateway?.Attachments?.some((a) => a.VpcId === table.VpcId)) state = "blackhole";
+    } else if (route.NatGatewayId) {
+      const nat = this.nat(scope, route.NatGatewayId);
+      if (nat?.State !== "available" && nat?.State !== "pending") state = "blackhole";
     } else if (route.NetworkInterfaceId && !route.InstanceId) {
       if (!interfaces(this.state, scope).get(route.NetworkInterfaceId)) state = "blackhole";
     } else if (route.InstanceId) {
@@ -102,7 +109,8 @@ export class RouteTablesModule {
         "association.route-table-association-id": (t) => t.Associations?.map((a) => a.RouteTableAssociationId),
         "association.route-table-id": (t) => t.Associations?.map((a) => a.RouteTableId),
         "association.subnet-id": (t) => t.Associations?.map((a) => a.SubnetId),
-        "association.main": (t) => (t.Associations?.some((a) => a.Main) ? true : false),
+        // Per association: a table without associations matches neither true nor false, as in EC2.
+        "association.main": (t) => t.Associations?.map((a) => a.Main ?? false),
         "association.association-state": (t) => t.Associations?.map((a) => a.AssociationState?.State),
         "owner-id": (t) => t.OwnerId,
         "route-table-id": (t) => t.RouteTableId,
@@ -230,8 +238,16 @@ export class RouteTablesModule {
         const instanceId = own?.Attachment?.InstanceId ?? owner?.InstanceId;
         return { NetworkInterfaceId: value, ...(instanceId ? { InstanceId: instanceId, InstanceOwnerId: scope.account } : {}) };
       }
-      case "NatGatewayId":
-        throw Ec2Errors.custom("InvalidNatGatewayID.NotFound", `The natGateway ID '${value}' does not exist`);
+      case "NatGatewayId": {
+        const nat = this.nat(scope, value);
+        if (!nat || (nat.State !== "pending" && nat.State !== "available")) {
+          throw Ec2Errors.custom("InvalidNatGatewayID.NotFound", `The natGateway ID '${value}' does not exist`);
+        }
+        if (nat.VpcId !== table.VpcId) {
+          throw Ec2Errors.invalidParameterValue(`route table ${table.RouteTableId} and NAT gateway ${value} belong to different networks`);
+        }
+        return { NatGatewayId: value };
+      }
       case "VpcPeeringConnectionId":
         throw Ec2Errors.custom("InvalidVpcPeeringConnectionID.NotFound", `The vpcPeeringConnection ID '${value}' does not exist`);
       case "TransitGatewayId":

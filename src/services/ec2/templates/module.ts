@@ -58,7 +58,7 @@ const idMalformed = (id: string) => err("InvalidLaunchTemplateId.Malformed", `Th
 const nameMalformed = () =>
   err(
     "InvalidLaunchTemplateName.MalformedException",
-    "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.'",
+    "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _.",
   );
 const versionNotFound = (version: string, id: string) =>
   err("InvalidLaunchTemplateId.VersionNotFound", `Could not find the specified version ${version} for the launch template with ID ${id}.`);
