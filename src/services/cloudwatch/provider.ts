@@ -32,6 +32,7 @@ import type {
   ListTagsForResourceOutput,
   PutDashboardInput,
   PutDashboardOutput,
+  PutCompositeAlarmInput,
   PutMetricAlarmInput,
   PutMetricDataInput,
   SetAlarmStateInput,
@@ -63,6 +64,7 @@ type Implemented = Pick<
   | "ListDashboards"
   | "DeleteDashboards"
   | "PutMetricAlarm"
+  | "PutCompositeAlarm"
   | "DescribeAlarms"
   | "DescribeAlarmsForMetric"
   | "DeleteAlarms"
@@ -177,6 +179,10 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   PutMetricAlarm(input: PutMetricAlarmInput, ctx: CallContext): void {
     this.alarms.put(scopeOf(ctx), input);
+  }
+
+  PutCompositeAlarm(input: PutCompositeAlarmInput, ctx: CallContext): Promise<void> {
+    return this.alarms.putComposite(scopeOf(ctx), input);
   }
 
   DescribeAlarms(input: DescribeAlarmsInput, ctx: CallContext): DescribeAlarmsOutput {
