@@ -24,6 +24,8 @@ import type {
   GetMetricDataOutput,
   GetMetricStatisticsInput,
   GetMetricStatisticsOutput,
+  GetMetricWidgetImageInput,
+  GetMetricWidgetImageOutput,
   ListDashboardsInput,
   ListDashboardsOutput,
   ListMetricsInput,
@@ -52,12 +54,14 @@ import { HOUR, MetricStore, MINUTE, sortDimensions, type PointInput } from "./me
 import type { BuiltInDatum, MetricSink } from "./publish.js";
 import { checkRequestSize, pointsFromRequest } from "./put-metric-data.js";
 import { Tags } from "./tags.js";
+import { metricWidgetImage } from "./widget-image.js";
 
 type Implemented = Pick<
   CloudWatchOperations,
   | "PutMetricData"
   | "GetMetricStatistics"
   | "GetMetricData"
+  | "GetMetricWidgetImage"
   | "ListMetrics"
   | "PutDashboard"
   | "GetDashboard"
@@ -155,6 +159,10 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   GetMetricData(input: GetMetricDataInput, ctx: CallContext): GetMetricDataOutput {
     return getMetricData(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
+  }
+
+  GetMetricWidgetImage(input: GetMetricWidgetImageInput, ctx: CallContext): GetMetricWidgetImageOutput {
+    return metricWidgetImage(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
   }
 
   ListMetrics(input: ListMetricsInput, ctx: CallContext): ListMetricsOutput {
