@@ -182,8 +182,10 @@ describe("CloudWatch composite alarms", () => {
   });
 
   it("SetAlarmState, actions enabled or suppressed", async () => {
-    await metricAlarm("s-child", "S");
-    await metricAlarm("s-maint", "Maint");
+    // Children held in the states the test sets: composites over constants are never re-evaluated
+    // (a metric alarm would be, on the clock, as the test advances it).
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: "s-child", AlarmRule: "FALSE" }));
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: "s-maint", AlarmRule: "FALSE" }));
     await cw.send(
       new PutCompositeAlarmCommand({
         AlarmName: "s-comp",
@@ -212,7 +214,7 @@ describe("CloudWatch composite alarms", () => {
     comp = await composite("s-comp");
     assert.deepEqual([comp?.StateValue, comp?.StateReason, comp?.StateReasonData], ["OK", "manual", '{"by":"ops"}']);
 
-    // Disabled actions do not run; enabled ones do (and fail: no SNS in Stratus).
+    // Disabled actions do not run.
     await cw.send(new SetAlarmStateCommand({ AlarmName: "s-maint", StateValue: "OK", StateReason: "done" }));
     await cw.send(new DisableAlarmActionsCommand({ AlarmNames: ["s-comp"] }));
     assert.equal((await composite("s-comp"))?.ActionsEnabled, false);
@@ -220,13 +222,39 @@ describe("CloudWatch composite alarms", () => {
     await cw.send(new SetAlarmStateCommand({ AlarmName: "s-child", StateValue: "ALARM", StateReason: "test" }));
     assert.equal((await composite("s-comp"))?.StateValue, "ALARM");
     assert.equal(await actions(), 0);
+
+    // Enabled: actions wait up to the wait period (120 s) for the suppressor, then run
+    // (and fail: no SNS in Stratus).
     await cw.send(new EnableAlarmActionsCommand({ AlarmNames: ["s-comp"] }));
     await cw.send(new SetAlarmStateCommand({ AlarmName: "s-child", StateValue: "OK", StateReason: "test" }));
     await cw.send(new SetAlarmStateCommand({ AlarmName: "s-child", StateValue: "ALARM", StateReason: "test" }));
+    assert.equal((await composite("s-comp"))?.ActionsSuppressedBy, "WaitPeriod");
+    await stratus.clock.advance("119s");
+    assert.equal(await actions(), 0);
+    await stratus.clock.advance("2s");
     assert.equal(await actions(), 1);
     assert.equal((await composite("s-comp"))?.ActionsSuppressedBy, undefined);
+
+    // The suppressor goes into ALARM during the wait: suppressed; when it leaves ALARM, the
+    // actions run after the extension period (180 s) if the composite is still in ALARM.
+    await cw.send(new SetAlarmStateCommand({ AlarmName: "s-child", StateValue: "OK", StateReason: "test" }));
+    await stratus.clock.advance("121s");
+    assert.equal(await actions(), 1); // OK has no actions
+    await cw.send(new SetAlarmStateCommand({ AlarmName: "s-child", StateValue: "ALARM", StateReason: "test" }));
+    await cw.send(new SetAlarmStateCommand({ AlarmName: "s-maint", StateValue: "ALARM", StateReason: "maintenance" }));
+    assert.equal((await composite("s-comp"))?.ActionsSuppressedBy, "Alarm");
+    await stratus.clock.advance("300s");
+    assert.equal(await actions(), 1);
+    await cw.send(new SetAlarmStateCommand({ AlarmName: "s-maint", StateValue: "OK", StateReason: "done" }));
+    assert.equal((await composite("s-comp"))?.ActionsSuppressedBy, "ExtensionPeriod");
+    await stratus.clock.advance("179s");
+    assert.equal(await actions(), 1);
+    await stratus.clock.advance("2s");
+    assert.equal(await actions(), 2);
+    assert.equal((await composite("s-comp"))?.ActionsSuppressedBy, undefined);
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ["s-comp"] }));
-    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ["s-child", "s-maint"] }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ["s-child"] }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ["s-maint"] }));
   });
 
   it("works from the aws CLI", async () => {

@@ -64,6 +64,7 @@ export class Alarms implements AlarmHost {
 
   onStart(): void {
     this.cloud.scheduler.on<EvaluatePayload>(EVALUATE_JOB, (job) => this.evaluateJob(job));
+    this.composites.onStart();
     for (const scope of this.store.scopes()) {
       for (const record of this.store.alarms(scope).values()) {
         if (!this.cloud.scheduler.get(this.jobKey(scope, record.alarm.AlarmName!))) this.sleep(scope, record.alarm);

@@ -55,12 +55,81 @@ function longDate(d: Date): string {
   );
 }
 
+export const SUPPRESSION_JOB = "cloudwatch.composite.suppression";
+
+interface SuppressionPayload {
+  name: string;
+  state: StateValue;
+}
+
 export class CompositeAlarms {
   constructor(
     private readonly cloud: Cloud,
     private readonly store: AlarmStore,
     private readonly host: AlarmHost,
   ) {}
+
+  onStart(): void {
+    this.cloud.scheduler.on<SuppressionPayload>(SUPPRESSION_JOB, (job) => this.suppressionOver({ account: job.account, region: job.region }, job.payload));
+  }
+
+  private jobKey(scope: Scope, name: string): string {
+    return `cloudwatch:composite-suppression:${scope.account}:${scope.region}:${name}`;
+  }
+
+  private holdActions(scope: Scope, alarm: CompositeAlarm, by: "WaitPeriod" | "ExtensionPeriod", seconds: number): void {
+    this.cloud.scheduler.schedule<SuppressionPayload>({
+      kind: SUPPRESSION_JOB,
+      due: this.cloud.clock.now() + seconds * 1000,
+      key: this.jobKey(scope, alarm.AlarmName!),
+      account: scope.account,
+      region: scope.region,
+      payload: { name: alarm.AlarmName!, state: alarm.StateValue! },
+    });
+  }
+
+  /** A wait or extension period ended: the held actions run unless the suppressor is in ALARM. */
+  private async suppressionOver(scope: Scope, payload: SuppressionPayload): Promise<void> {
+    const alarms = this.alarms(scope);
+    const alarm = alarms.get(payload.name)?.alarm;
+    if (!alarm || alarm.StateValue !== payload.state || !alarm.ActionsSuppressedBy || alarm.ActionsSuppressedBy === "Alarm") return;
+    const suppressor = alarm.ActionsSuppressor ? this.host.view(scope, this.nameOf(scope, alarm.ActionsSuppressor)) : undefined;
+    if (suppressor?.state === "ALARM") {
+      this.setSuppression(scope, payload.name, "Alarm", `Alarm ${suppressor.name} is in ALARM state.`);
+      return;
+    }
+    this.setSuppression(scope, payload.name, undefined, undefined);
+    if (alarm.ActionsEnabled) await this.runActions(scope, alarm, payload.state);
+  }
+
+  private setSuppression(scope: Scope, name: string, by: CompositeAlarm["ActionsSuppressedBy"], reason: string | undefined): void {
+    this.alarms(scope).update(name, (r) => {
+      if (by) {
+        r.alarm.ActionsSuppressedBy = by;
+        r.alarm.ActionsSuppressedReason = reason;
+      } else {
+        delete r.alarm.ActionsSuppressedBy;
+        delete r.alarm.ActionsSuppressedReason;
+      }
+    });
+  }
+
+  /** An alarm some composites use as their actions suppressor changed state. */
+  private suppressorChanged(scope: Scope, name: string): void {
+    const view = this.host.view(scope, name);
+    if (!view) return;
+    for (const { alarm } of this.alarms(scope).values()) {
+      if (!alarm.ActionsSuppressor || this.nameOf(scope, alarm.ActionsSuppressor) !== name) continue;
+      if (alarm.ActionsSuppressedBy === "WaitPeriod" && view.state === "ALARM") {
+        this.cloud.scheduler.cancel(this.jobKey(scope, alarm.AlarmName!));
+        this.setSuppression(scope, alarm.AlarmName!, "Alarm", `Alarm ${name} is in ALARM state.`);
+      } else if (alarm.ActionsSuppressedBy === "Alarm" && view.state !== "ALARM") {
+        const seconds = alarm.ActionsSuppressorExtensionPeriod ?? 60;
+        this.setSuppression(scope, alarm.AlarmName!, "ExtensionPeriod", `Extension period of ${seconds} seconds after alarm ${name} left ALARM state.`);
+        this.holdActions(scope, { ...alarm, ActionsSuppressedBy: "ExtensionPeriod" }, "ExtensionPeriod", seconds);
+      }
+    }
+  }
 
   alarms(scope: Scope): ScopedCollection<CompositeRecord> {
     return this.cloud.documents.collection<CompositeRecord>("cloudwatch", "compositeAlarm").scope(scope);
@@ -148,6 +217,7 @@ export class CompositeAlarms {
 
   /** An alarm changed state: recompute every composite that references it. */
   async childChanged(scope: Scope, name: string, visited = new Set<string>()): Promise<void> {
+    this.suppressorChanged(scope, name);
     for (const parent of this.parents(scope, name)) {
       if (visited.has(parent.AlarmName!)) continue; // a cycle: evaluation stops here
       await this.recompute(scope, parent.AlarmName!, name, visited);
@@ -194,7 +264,8 @@ export class CompositeAlarms {
     const changed = old.StateValue !== state;
     if (!changed && !always) return;
     const now = this.cloud.clock.date();
-    const suppressedBy = changed && old.ActionsEnabled ? this.suppression(scope, old) : undefined;
+    const suppressed = changed && old.ActionsEnabled ? this.suppression(scope, old) : undefined;
+    if (changed) this.cloud.scheduler.cancel(this.jobKey(scope, name));
     let updated: CompositeAlarm | undefined;
     this.cloud.documents.transaction(() => {
       updated = alarms.update(name, (r) => {
@@ -206,9 +277,9 @@ export class CompositeAlarms {
         if (changed) {
           delete r.alarm.ActionsSuppressedBy;
           delete r.alarm.ActionsSuppressedReason;
-          if (suppressedBy) {
-            r.alarm.ActionsSuppressedBy = "Alarm";
-            r.alarm.ActionsSuppressedReason = suppressedBy;
+          if (suppressed) {
+            r.alarm.ActionsSuppressedBy = suppressed.by;
+            r.alarm.ActionsSuppressedReason = suppressed.reason;
           }
         }
       })?.alarm;
@@ -229,16 +300,22 @@ export class CompositeAlarms {
       }
     });
     if (!changed || !updated) return;
-    if (updated.ActionsEnabled && !suppressedBy) await this.runActions(scope, updated, state);
+    if (suppressed?.by === "WaitPeriod") this.holdActions(scope, updated, "WaitPeriod", updated.ActionsSuppressorWaitPeriod ?? 60);
+    if (updated.ActionsEnabled && !suppressed) await this.runActions(scope, updated, state);
     await this.childChanged(scope, name, visited);
   }
 
-  /** Why actions are suppressed now, if they are: the suppressor alarm is in ALARM. */
-  private suppression(scope: Scope, alarm: CompositeAlarm): string | undefined {
+  /**
+   * Whether a transition's actions are held: while the suppressor is in ALARM, or (as AWS
+   * does) for up to the wait period for the suppressor to go into ALARM.
+   */
+  private suppression(scope: Scope, alarm: CompositeAlarm): { by: "Alarm" | "WaitPeriod"; reason: string } | undefined {
     if (!alarm.ActionsSuppressor) return undefined;
     const suppressor = this.host.view(scope, this.nameOf(scope, alarm.ActionsSuppressor));
-    if (suppressor?.state === "ALARM") return `Alarm ${suppressor.name} is in ALARM state.`;
-    return undefined;
+    if (!suppressor) return undefined;
+    if (suppressor.state === "ALARM") return { by: "Alarm", reason: `Alarm ${suppressor.name} is in ALARM state.` };
+    const seconds = alarm.ActionsSuppressorWaitPeriod ?? 60;
+    return { by: "WaitPeriod", reason: `Waiting up to ${seconds} seconds for alarm ${suppressor.name} to go into ALARM state.` };
   }
 
   private async runActions(scope: Scope, alarm: CompositeAlarm, state: StateValue): Promise<void> {
@@ -267,6 +344,7 @@ export class CompositeAlarms {
     const record = this.alarms(scope).get(name);
     if (!record) return;
     this.alarms(scope).delete(name);
+    this.cloud.scheduler.cancel(this.jobKey(scope, name));
     this.store.addHistory(scope, name, "ConfigurationUpdate", `Alarm "${name}" deleted`, { version: "1.0", type: "Delete", deletedAlarm: view(record.alarm) }, undefined, "CompositeAlarm");
   }
 }
