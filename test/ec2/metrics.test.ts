@@ -150,13 +150,13 @@ describe("AWS/EC2 metrics over a long clock jump", () => {
   });
   after(() => stratus.stop());
 
-  it("gets through 90 days with three instances running, publishing every period", async () => {
+  it("gets through 30 days with three instances running, publishing every period", async () => {
     const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["al2023-ami-2023*x86_64"] }] }));
     const run = await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId, InstanceType: "c5.large", MinCount: 3, MaxCount: 3 }));
-    await stratus.clock.advance("90d");
+    await stratus.clock.advance("30d");
     for (const instance of run.Instances!) {
       const entry = cpu.get(instance.InstanceId!)!;
-      assert.ok(entry.count >= 90 * 288 - 1, `${entry.count} periods in 90 days`);
+      assert.ok(entry.count >= 30 * 288 - 1, `${entry.count} periods in 30 days`);
       const mean = (hour: number) => entry.byHour[hour][0] / entry.byHour[hour][1];
       assert.ok(mean(14) > mean(2), "the load swings over the day");
     }
