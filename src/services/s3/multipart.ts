@@ -58,6 +58,9 @@ function checkPartNumber(partNumber: number | undefined): number {
   return partNumber;
 }
 
+/** The version's ext key naming the upload that made it (so a retried Complete can answer). */
+const COMPLETED_UPLOAD = "completedUploadId";
+
 export class MultipartOperations extends S3Base implements Implemented {
   private upload(bucket: BucketRecord, key: string, uploadId: string): UploadRecord {
     const upload = this.store.upload(uploadId);
@@ -216,6 +219,9 @@ export class MultipartOperations extends S3Base implements Implemented {
     const check = writeCondition(input.IfMatch, input.IfNoneMatch, input.Key);
     const raw = input as unknown as Record<string, unknown>;
     const version = this.engine.transaction(() => {
+      // A retried Complete of an upload that already completed answers as the first one did.
+      const completed = this.store.upload(input.UploadId) ? undefined : this.store.latest(bucket.name, input.Key);
+      if (completed && !completed.deleteMarker && completed.ext[COMPLETED_UPLOAD] === input.UploadId) return completed;
       const upload = this.upload(bucket, input.Key, input.UploadId);
       const stored = new Map(this.store.parts(upload.uploadId).map((p) => [p.partNumber, p]));
       const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
@@ -272,7 +278,7 @@ export class MultipartOperations extends S3Base implements Implemented {
           metadata: upload.metadata,
           tags: upload.tags,
           encryption: upload.encryption,
-          ext: upload.ext,
+          ext: { ...upload.ext, [COMPLETED_UPLOAD]: upload.uploadId },
         },
         { segments, size, etag, checksum, partsCount: used.length },
         {
