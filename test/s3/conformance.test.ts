@@ -4,11 +4,14 @@
  * signed requests for what clients never send.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -136,5 +139,37 @@ out["meta"] = s3.head_object(Bucket=${JSON.stringify(bucket)}, Key="unicode")["M
     // Once the object is replaced, the old upload id is unknown again.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "mpu", Body: "replaced" }));
     await assert.rejects(complete(), (e: any) => e.name === "NoSuchUpload");
+  });
+
+  it("keeps a multipart object's parts: GetObjectAttributes pages them, part reads carry the part's checksum", async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: "parts", ChecksumAlgorithm: "SHA256" }));
+    const bodies = [Buffer.alloc(5 * 1024 * 1024, "a"), Buffer.from("tail")];
+    const uploaded = [];
+    for (let i = 0; i < bodies.length; i++) {
+      uploaded.push(await s3.send(new UploadPartCommand({ Bucket: bucket, Key: "parts", UploadId, PartNumber: i + 1, Body: bodies[i], ChecksumAlgorithm: "SHA256" })));
+    }
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest("base64");
+    assert.deepEqual(uploaded.map((u) => u.ChecksumSHA256), bodies.map(sha));
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "parts",
+        UploadId,
+        MultipartUpload: { Parts: uploaded.map((u, i) => ({ PartNumber: i + 1, ETag: u.ETag, ChecksumSHA256: u.ChecksumSHA256 })) },
+      }),
+    );
+    const first = await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "parts", ObjectAttributes: ["ObjectParts"], MaxParts: 1 }));
+    assert.equal(first.ObjectParts?.TotalPartsCount, 2);
+    assert.equal(first.ObjectParts?.IsTruncated, true);
+    assert.deepEqual(first.ObjectParts?.Parts, [{ PartNumber: 1, Size: bodies[0].length, ChecksumSHA256: sha(bodies[0]) }]);
+    const rest = await s3.send(
+      new GetObjectAttributesCommand({ Bucket: bucket, Key: "parts", ObjectAttributes: ["ObjectParts"], PartNumberMarker: first.ObjectParts?.NextPartNumberMarker }),
+    );
+    assert.equal(rest.ObjectParts?.IsTruncated, false);
+    assert.deepEqual(rest.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size]), [[2, 4]]);
+    const part = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "parts", PartNumber: 2, ChecksumMode: "ENABLED" }));
+    assert.equal(part.ChecksumSHA256, sha(bodies[1]));
+    assert.equal(part.ChecksumType, "COMPOSITE");
+    assert.equal(part.ContentLength, 4);
   });
 });

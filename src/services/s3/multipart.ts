@@ -24,6 +24,7 @@ import type {
 } from "../../generated/s3.js";
 import type { CallContext } from "../types.js";
 import { S3Base } from "./base.js";
+import { PART_CHECKSUMS } from "./object-common.js";
 import { bodyClaims, checksumFields, contentHeadersOf, encryptionFields, verifyChunks } from "./object-common.js";
 import { checksumMember, isChecksumAlgorithm, isCrc, multipartChecksum, type ChecksumAlgorithm } from "./checksums.js";
 import { etagMatches, writeCondition } from "./conditions.js";
@@ -278,7 +279,11 @@ export class MultipartOperations extends S3Base implements Implemented {
           metadata: upload.metadata,
           tags: upload.tags,
           encryption: upload.encryption,
-          ext: { ...upload.ext, [COMPLETED_UPLOAD]: upload.uploadId },
+          ext: {
+            ...upload.ext,
+            [COMPLETED_UPLOAD]: upload.uploadId,
+            ...(checksum ? { [PART_CHECKSUMS]: used.map((p) => p.checksums[checksum!.algorithm as ChecksumAlgorithm]) } : {}),
+          },
         },
         { segments, size, etag, checksum, partsCount: used.length },
         {

@@ -14,7 +14,8 @@ import type { CallContext } from "../types.js";
 import { S3Base } from "./base.js";
 import { S3Errors } from "./errors.js";
 import type { BucketRecord } from "./hooks.js";
-import { checksumFields, resolveVersion } from "./object-common.js";
+import { checksumMember } from "./checksums.js";
+import { checksumFields, partChecksum, resolveVersion } from "./object-common.js";
 import type { StoredVersion } from "./store.js";
 import { checkTags } from "./validation.js";
 
@@ -57,7 +58,29 @@ export class TaggingOperations extends S3Base implements Implemented {
     if (wanted.has("StorageClass")) out.StorageClass = version.storageClass;
     if (wanted.has("ObjectSize")) out.ObjectSize = version.size;
     if (wanted.has("Checksum") && version.checksum) out.Checksum = checksumFields(version.checksum.algorithm, version.checksum.value, version.checksum.type);
-    if (wanted.has("ObjectParts") && version.partsCount) out.ObjectParts = { TotalPartsCount: version.partsCount };
+    if (wanted.has("ObjectParts") && version.partsCount) {
+      // Parts in pages of MaxParts (default 1000) after PartNumberMarker, with their sizes and checksums.
+      const max = input.MaxParts ?? 1000;
+      const marker = Number(input.PartNumberMarker ?? 0) || 0;
+      const parts: Array<Record<string, unknown>> = [];
+      let truncated = false;
+      for (let n = marker + 1; n <= version.segments.length; n++) {
+        if (parts.length >= max) {
+          truncated = true;
+          break;
+        }
+        const value = partChecksum(version, n);
+        parts.push({ PartNumber: n, Size: version.segments[n - 1].n, ...(value !== undefined && version.checksum ? { [checksumMember(version.checksum.algorithm)]: value } : {}) });
+      }
+      out.ObjectParts = {
+        TotalPartsCount: version.partsCount,
+        PartNumberMarker: marker,
+        NextPartNumberMarker: parts.length ? (parts[parts.length - 1].PartNumber as number) : marker,
+        MaxParts: max,
+        IsTruncated: truncated,
+        Parts: parts,
+      };
+    }
     return out as GetObjectAttributesOutput;
   }
 }
