@@ -172,4 +172,16 @@ out["meta"] = s3.head_object(Bucket=${JSON.stringify(bucket)}, Key="unicode")["M
     assert.equal(part.ChecksumType, "COMPOSITE");
     assert.equal(part.ContentLength, 4);
   });
+
+  it("asks for the SSE-C key before GetObjectAttributes of an SSE-C object", async () => {
+    const key = Buffer.alloc(32, 7);
+    const sse = { SSECustomerAlgorithm: "AES256", SSECustomerKey: key.toString("base64"), SSECustomerKeyMD5: createHash("md5").update(key).digest("base64") };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "ssec", Body: "secret", ...sse }));
+    await assert.rejects(
+      s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "ssec", ObjectAttributes: ["ObjectSize"] })),
+      (e: any) => e.name === "InvalidRequest" && e.$metadata.httpStatusCode === 400,
+    );
+    const ok = await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "ssec", ObjectAttributes: ["ObjectSize"], ...sse }));
+    assert.equal(ok.ObjectSize, 6);
+  });
 });

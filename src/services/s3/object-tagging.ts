@@ -17,7 +17,7 @@ import type { BucketRecord } from "./hooks.js";
 import { checksumMember } from "./checksums.js";
 import { checksumFields, partChecksum, resolveVersion } from "./object-common.js";
 import type { StoredVersion } from "./store.js";
-import { checkTags } from "./validation.js";
+import { checkTags, sseOf } from "./validation.js";
 
 type Implemented = Pick<S3Operations, "GetObjectTagging" | "PutObjectTagging" | "DeleteObjectTagging" | "GetObjectAttributes">;
 
@@ -48,6 +48,10 @@ export class TaggingOperations extends S3Base implements Implemented {
 
   async GetObjectAttributes(input: GetObjectAttributesRequest, ctx: CallContext): Promise<GetObjectAttributesOutput> {
     const { bucket, version } = await this.target(input, ctx);
+    // Like HEAD, an SSE-C object's attributes need its key.
+    if (version.encryption?.SSECustomerAlgorithm) {
+      await this.hooks.encryption.open({ bucket, key: input.Key, record: version.encryption, sse: sseOf(input as never), purpose: "head", operation: ctx.operation, ctx });
+    }
     const wanted = new Set((input.ObjectAttributes ?? []).map((a) => String(a)));
     if (wanted.size === 0) throw S3Errors.invalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", "");
     const out: Record<string, unknown> = {
