@@ -68,7 +68,8 @@ iam path prefix = /s3-tests/
 display_name = $MAIN
 user_id = $(canon $MAIN)
 email = main@example.com
-api_name = us-east-1
+# s3-tests creates a bucket with this constraint; us-east-1 is refused as a constraint (as AWS does)
+api_name = eu-west-1
 kms_keyid = $KMS1
 kms_keyid2 = $KMS2
 access_key = $MAIN

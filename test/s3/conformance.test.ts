@@ -184,4 +184,11 @@ out["meta"] = s3.head_object(Bucket=${JSON.stringify(bucket)}, Key="unicode")["M
     const ok = await s3.send(new GetObjectAttributesCommand({ Bucket: bucket, Key: "ssec", ObjectAttributes: ["ObjectSize"], ...sse }));
     assert.equal(ok.ObjectSize, 6);
   });
+
+  it("ignores an Expect header other than 100-continue, as S3 does", async () => {
+    for (const expect of ["200", ""]) {
+      const response = await rawS3(stratus, "PUT", `/${bucket}/expect`, { body: "bar", headers: { expect } });
+      assert.equal(response.status, 200, `Expect: ${expect} → ${response.status} ${response.body}`);
+    }
+  });
 });
