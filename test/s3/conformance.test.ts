@@ -136,6 +136,11 @@ out["meta"] = s3.head_object(Bucket=${JSON.stringify(bucket)}, Key="unicode")["M
     const again = await complete();
     assert.equal(again.ETag, first.ETag);
     assert.match(first.ETag ?? "", /-1"$/);
+    // A different part list is not a retry: the upload is gone.
+    await assert.rejects(
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: "mpu", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] } })),
+      (e: any) => e.name === "NoSuchUpload",
+    );
     // Once the object is replaced, the old upload id is unknown again.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "mpu", Body: "replaced" }));
     await assert.rejects(complete(), (e: any) => e.name === "NoSuchUpload");

@@ -220,9 +220,13 @@ export class MultipartOperations extends S3Base implements Implemented {
     const check = writeCondition(input.IfMatch, input.IfNoneMatch, input.Key);
     const raw = input as unknown as Record<string, unknown>;
     const version = this.engine.transaction(() => {
-      // A retried Complete of an upload that already completed answers as the first one did.
+      // A retried Complete (same upload, same parts) of an upload that already completed answers as the first one did.
       const completed = this.store.upload(input.UploadId) ? undefined : this.store.latest(bucket.name, input.Key);
-      if (completed && !completed.deleteMarker && completed.ext[COMPLETED_UPLOAD] === input.UploadId) return completed;
+      if (completed && !completed.deleteMarker && completed.ext[COMPLETED_UPLOAD] === input.UploadId) {
+        const md5s = crypto().createHash("md5");
+        for (const wanted of requested) md5s.update(Buffer.from((wanted.ETag ?? "").replace(/"/g, ""), "hex"));
+        if (completed.etag === quoteEtag(`${md5s.digest("hex")}-${requested.length}`)) return completed;
+      }
       const upload = this.upload(bucket, input.Key, input.UploadId);
       const stored = new Map(this.store.parts(upload.uploadId).map((p) => [p.partNumber, p]));
       const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
