@@ -25,7 +25,9 @@ function walk(dir) {
 const filters = process.argv.slice(2);
 const files = walk(testDir)
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
-  .sort();
+  .sort()
+  // The longest files (whole-exercise runs) start first, so they do not finish last alone.
+  .sort((a, b) => Number(b.includes(`${path.sep}exercise${path.sep}`)) - Number(a.includes(`${path.sep}exercise${path.sep}`)));
 if (files.length === 0) {
   console.error("no test files found (did the build run?)");
   process.exit(1);
@@ -33,7 +35,7 @@ if (files.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? String(Math.max(2, os.availableParallelism?.() ?? 2));
 const result = spawnSync(
   process.execPath,
-  ["--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...files],
+  ["--test", "--test-reporter=spec", `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...files],
   { stdio: "inherit", cwd: root, env: { ...process.env, NODE_NO_WARNINGS: "1" } },
 );
 process.exit(result.status ?? 1);

@@ -62,7 +62,12 @@ export class Cloud {
       mkdirSync(this.blobsDir, { recursive: true });
       this.documents = new DocumentStore(this.db);
       this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
-      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) });
+      this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) }, (target) => {
+        // A jump in progress is saved with its target: a crash in the middle resumes where the jump had got to.
+        if (options.dataDir) saveClock(this.db, this.clock.now(), false, target);
+      });
+      // Saved at once as "running": a crash before any jump still resumes the clock where it was flowing.
+      if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false);
       this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
       for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
     } catch (error) {
@@ -109,7 +114,7 @@ export class Cloud {
     this.scheduler.stop();
     await this.scheduler.idle();
     for (const provider of this.providers.values()) await provider.onStop?.();
-    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now(), true);
     this.db.close();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
     if (this.lockFile) releaseLock(this.lockFile);
@@ -117,23 +122,56 @@ export class Cloud {
 
   /** Persists the virtual clock so that a restart resumes from where it stood. */
   saveClock(): void {
-    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now());
+    if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now(), false);
   }
 }
 
+/**
+ * The virtual clock's saved state: its time, the wall time when it was saved,
+ * whether Stratus stopped cleanly then, and the target of a jump in progress.
+ * A clean stop resumes where the clock stood. After a crash the clock resumes
+ * as if it had kept flowing with wall time since it was saved (it flows
+ * between jumps); a crash in the middle of a jump resumes at the due time of
+ * the first job the jump had not finished (jobs run in due order, and a job
+ * leaves the table only once done), so the clock never reads earlier than
+ * something Stratus recorded before the crash.
+ */
 function ensureClockTable(db: Database): void {
-  db.migrate("clock", ["CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)"]);
+  db.migrate("clock", [
+    "CREATE TABLE clock_state (id INTEGER PRIMARY KEY CHECK (id = 1), now INTEGER NOT NULL)",
+    "ALTER TABLE clock_state ADD COLUMN wall INTEGER; ALTER TABLE clock_state ADD COLUMN clean INTEGER NOT NULL DEFAULT 1; ALTER TABLE clock_state ADD COLUMN jump_target INTEGER",
+  ]);
 }
 
 function restoredClock(db: Database): number | undefined {
   ensureClockTable(db);
-  const row = db.sql.prepare("SELECT now FROM clock_state WHERE id = 1").get() as { now: number } | undefined;
-  return row?.now;
+  const row = db.sql.prepare("SELECT now, wall, clean, jump_target FROM clock_state WHERE id = 1").get() as
+    | { now: number; wall: number | null; clean: number; jump_target: number | null }
+    | undefined;
+  if (!row) return undefined;
+  if (row.clean || row.wall === null) return row.now;
+  if (row.jump_target === null) return row.now + Math.max(0, Date.now() - row.wall);
+  const jobs = db.sql.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'scheduler_jobs'").get()
+    ? (db.sql.prepare("SELECT MIN(due) AS due FROM scheduler_jobs WHERE due > ?").get(row.now) as { due: number | null })
+    : { due: null };
+  return Math.max(row.now, Math.min(row.jump_target, jobs.due ?? row.jump_target));
 }
 
-function saveClock(db: Database, now: number): void {
-  ensureClockTable(db);
-  db.sql.prepare("INSERT INTO clock_state (id, now) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET now = excluded.now").run(Math.round(now));
+const clockWriters = new WeakMap<Database, (now: number, wall: number, clean: number, target: number | null) => void>();
+
+function saveClock(db: Database, now: number, clean: boolean, jumpTarget?: number): void {
+  if (!db.sql.open) return;
+  let write = clockWriters.get(db);
+  if (!write) {
+    ensureClockTable(db);
+    const statement = db.sql.prepare(
+      "INSERT INTO clock_state (id, now, wall, clean, jump_target) VALUES (1, ?, ?, ?, ?) " +
+        "ON CONFLICT (id) DO UPDATE SET now = excluded.now, wall = excluded.wall, clean = excluded.clean, jump_target = excluded.jump_target",
+    );
+    write = (n, w, c, t) => void statement.run(n, w, c, t);
+    clockWriters.set(db, write);
+  }
+  write(Math.round(now), Date.now(), clean ? 1 : 0, jumpTarget === undefined ? null : Math.round(jumpTarget));
 }
 
 /** Lock files this process holds: one Stratus per data dir, in-process too. */
@@ -143,13 +181,29 @@ function claimLock(file: string): void {
   const key = path.resolve(file);
   if (heldLocks.has(key)) throw new Error("the data dir is in use by another Stratus in this process; stop it or use another --data-dir");
   if (existsSync(file)) {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
+    const [pidText, startedText] = readFileSync(file, "utf8").trim().split(/\s+/);
+    const pid = Number(pidText);
+    // After a kill -9 the lock stays behind; its pid may since belong to another process
+    // (in a container, often): the process start time recorded with it tells them apart.
+    const sameProcess = startedText === undefined || processStart(pid) === undefined || processStart(pid) === startedText;
+    if (pid && pid !== process.pid && isAlive(pid) && sameProcess) {
       throw new Error(`the data dir is in use by another Stratus (pid ${pid}); stop it or use another --data-dir`);
     }
   }
-  writeFileSync(file, String(process.pid));
+  const started = processStart(process.pid);
+  writeFileSync(file, started === undefined ? String(process.pid) : `${process.pid} ${started}`);
   heldLocks.add(key);
+}
+
+/** A process's start time in clock ticks since boot (Linux /proc), or undefined where there is none. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses): the 20th is the start time.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function releaseLock(file: string): void {

@@ -4,6 +4,12 @@
  * the clock reading each job's due time while it runs; jobs a handler
  * schedules inside the jump run too. Handlers are registered by kind at
  * start-up; a job whose kind has no handler waits for one.
+ *
+ * A job leaves the table only once its handler has finished (or failed), so a
+ * crash in the middle of a handler runs the job again after the restart
+ * rather than losing it; while it runs, the job counts as already taken
+ * (get() and pendingCount do not see it), and a handler that schedules its
+ * own key again replaces it, as a new job that stays.
  */
 import type { Database } from "../state/database.js";
 import { decodeDocument, encodeDocument } from "../state/documents.js";
@@ -52,12 +58,16 @@ export class Scheduler {
   /** Due time of the job the timer is armed for. */
   private armedFor: number | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** The job whose handler is running: still in the table until the handler is done. */
+  private current: JobRow | undefined;
   private readonly stmts;
 
   constructor(
     private readonly db: Database,
     readonly clock: Clock,
     private readonly log: SchedulerLog = { error: (m, d) => console.error(m, d) },
+    /** Told when a jump starts (its target) and ends (undefined), to persist the clock. */
+    private readonly onJump?: (target: number | undefined) => void,
   ) {
     db.migrate("scheduler", MIGRATIONS);
     const sql = db.sql;
@@ -67,7 +77,7 @@ export class Scheduler {
           "ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, due = excluded.due, account = excluded.account, " +
           "region = excluded.region, payload = excluded.payload RETURNING id",
       ),
-      deleteId: sql.prepare("DELETE FROM scheduler_jobs WHERE id = ?"),
+      deleteRan: sql.prepare("DELETE FROM scheduler_jobs WHERE id = ? AND due = ? AND payload = ? AND kind = ?"),
       deleteKey: sql.prepare("DELETE FROM scheduler_jobs WHERE key = ?"),
       deleteKeyPrefix: sql.prepare("DELETE FROM scheduler_jobs WHERE key >= ? AND key < ?"),
       byKey: sql.prepare("SELECT * FROM scheduler_jobs WHERE key = ?"),
@@ -106,11 +116,21 @@ export class Scheduler {
 
   get(key: string): Job | undefined {
     const row = this.stmts.byKey.get(key) as JobRow | undefined;
-    return row ? toJob(row) : undefined;
+    return row && !this.isCurrent(row) ? toJob(row) : undefined;
   }
 
   get pendingCount(): number {
-    return (this.stmts.count.get() as { n: number }).n;
+    const n = (this.stmts.count.get() as { n: number }).n;
+    const current = this.current;
+    if (!current) return n;
+    const row = current.key === null ? undefined : (this.stmts.byKey.get(current.key) as JobRow | undefined);
+    return current.key === null || (row && this.isCurrent(row)) ? n - 1 : n;
+  }
+
+  /** Whether a row is the running job, unchanged (not rescheduled by its handler). */
+  private isCurrent(row: JobRow): boolean {
+    const current = this.current;
+    return current !== undefined && row.id === current.id && row.due === current.due && row.payload === current.payload && row.kind === current.kind;
   }
 
   start(): void {
@@ -143,11 +163,13 @@ export class Scheduler {
         clock.setNow(target);
         return;
       }
+      this.onJump?.(target);
       try {
         await this.drain(target, true);
       } finally {
         // Time flows again from the target (or from the last job, had one run late).
         clock.setNow(Math.max(target, clock.now()));
+        this.onJump?.(undefined);
       }
     });
   }
@@ -174,27 +196,32 @@ export class Scheduler {
 
   private async drainLoop(until: number, moveClock: boolean): Promise<void> {
     for (;;) {
-      const job = this.nextRunnable(until);
-      if (!job) return;
+      const row = this.nextRunnable(until);
+      if (!row) return;
+      const job = toJob(row);
       // During a jump each job sees the clock standing at its own due time.
       if (moveClock && this.clock instanceof VirtualClock) this.clock.freeze(Math.max(job.due, this.clock.now()));
-      this.stmts.deleteId.run(job.id);
+      this.current = row;
       try {
         await this.handlers.get(job.kind)!(job);
       } catch (error) {
         this.log.error(`scheduler: job ${job.kind} (${job.key ?? job.id}) failed`, error);
+      } finally {
+        this.current = undefined;
+        // Done: the job goes, unless its handler scheduled its key anew (then the new one stays).
+        this.stmts.deleteRan.run(row.id, row.due, row.payload, row.kind);
       }
     }
   }
 
   /** The earliest job due by `until` whose kind has a handler (orphans of unknown kinds are skipped). */
-  private nextRunnable(until: number): Job | undefined {
+  private nextRunnable(until: number): JobRow | undefined {
     const first = this.stmts.first.get() as JobRow | undefined;
     if (!first || first.due > until) return undefined;
-    if (this.handlers.has(first.kind)) return toJob(first);
+    if (this.handlers.has(first.kind)) return first;
     for (const row of this.stmts.next.all() as JobRow[]) {
       if (row.due > until) return undefined;
-      if (this.handlers.has(row.kind)) return toJob(row);
+      if (this.handlers.has(row.kind)) return row;
     }
     return undefined;
   }

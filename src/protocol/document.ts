@@ -5,7 +5,7 @@
  */
 import { AwsError } from "../core/errors.js";
 import type { Member, ServiceModel, Shape } from "./model.js";
-import { formatTimestamp, parseTimestamp } from "./values.js";
+import { fitsInteger, formatTimestamp, integerLabel, parseTimestamp } from "./values.js";
 
 export type DocumentFlavor = "json" | "cbor";
 
@@ -37,14 +37,21 @@ export function readDocument(model: ServiceModel, shape: Shape, value: unknown, 
     case "list": {
       if (!Array.isArray(value)) throw typeError(where, "an array", value);
       const itemShape = model.shape(shape.member!.shape);
-      return value.map((item, i) => readDocument(model, itemShape, item, flavor, `${where}[${i}]`, useLocationName, depth + 1) ?? null);
+      // No model Stratus serves has sparse lists: a null item of a dense list is skipped, as Smithy says.
+      const items: unknown[] = [];
+      value.forEach((item, i) => {
+        const read = readDocument(model, itemShape, item, flavor, `${where}[${i}]`, useLocationName, depth + 1);
+        if (read !== undefined) items.push(read);
+      });
+      return items;
     }
     case "map": {
       if (typeof value !== "object" || Array.isArray(value)) throw typeError(where, "an object", value);
       const valueShape = model.shape(shape.value!.shape);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = readDocument(model, valueShape, v, flavor, `${where}.${k}`, useLocationName, depth + 1);
+        const read = readDocument(model, valueShape, v, flavor, `${where}.${k}`, useLocationName, depth + 1);
+        if (read !== undefined) out[k] = read;
       }
       return out;
     }
@@ -58,8 +65,12 @@ export function readDocument(model: ServiceModel, shape: Shape, value: unknown, 
     case "long":
     case "short":
     case "byte":
-      if (typeof value === "bigint") return Number(value);
+      if (typeof value === "bigint") {
+        if (!fitsInteger(Number(value), shape.type)) throw typeError(where, integerLabel(shape.type), value);
+        return Number(value);
+      }
       if (typeof value !== "number" || !Number.isInteger(value)) throw typeError(where, "an integer", value);
+      if (!fitsInteger(value, shape.type)) throw typeError(where, integerLabel(shape.type), value);
       return value;
     case "float":
     case "double":

@@ -131,7 +131,10 @@ abstract class QueryFamily implements Protocol {
         const items = this.listItems(member, node);
         if (!items) return node.value !== undefined ? [] : undefined;
         if (this.rejectUnknownParameters) for (const key of items.keys()) if (!/^\d+$/.test(key)) throw this.unknownParameter(`${where}.${key}`);
-        return numbered(items).map(([index, child]) => this.readValue(model, itemMember, child, `${where}.${index}`, depth + 1));
+        // An item that holds nothing of its shape (a scalar given only sub-parameters) is no item.
+        return numbered(items)
+          .map(([index, child]) => this.readValue(model, itemMember, child, `${where}.${index}`, depth + 1))
+          .filter((item) => item !== undefined);
       }
       case "map": {
         const entries = member.flattened ? node.children : node.children?.get("entry")?.children;
@@ -149,7 +152,13 @@ abstract class QueryFamily implements Protocol {
         return out;
       }
       default:
-        return node.value === undefined ? undefined : readScalar(shape, node.value, where);
+        if (node.value === undefined) {
+          // "Name.a.b=1" for a scalar Name: EC2 names the parameter it does not know.
+          const extra = node.children?.keys().next().value;
+          if (extra !== undefined && this.rejectUnknownParameters) throw this.unknownParameter(`${where}.${extra}`);
+          return undefined;
+        }
+        return readScalar(shape, node.value, where);
     }
   }
 
@@ -224,7 +233,7 @@ export function readScalar(shape: Shape, text: string, where: string): unknown {
     case "long":
     case "short":
     case "byte":
-      return parseIntegerText(text, where);
+      return parseIntegerText(text, where, shape.type);
     case "float":
     case "double":
       return parseFloatText(text, where);

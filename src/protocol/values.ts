@@ -7,10 +7,10 @@ export type TimestampFormat = "iso8601" | "rfc822" | "unixTimestamp";
 export function parseTimestamp(value: string | number | Date): Date | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
   // Epoch seconds with a fraction: round to the millisecond (1735787045.678 * 1000 is not exact).
-  if (typeof value === "number") return Number.isFinite(value) ? new Date(Math.round(value * 1000)) : undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? validDate(new Date(Math.round(value * 1000))) : undefined;
   const text = value.trim();
   if (text === "") return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return new Date(Math.round(Number(text) * 1000));
+  if (/^-?\d+(\.\d+)?$/.test(text)) return validDate(new Date(Math.round(Number(text) * 1000)));
   let candidate = text;
   // An ISO date-time without a zone means UTC on AWS, not local time.
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) candidate = text + "Z";
@@ -19,6 +19,11 @@ export function parseTimestamp(value: string | number | Date): Date | undefined 
   const basic = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (basic) candidate = `${basic[1]}-${basic[2]}-${basic[3]}T${basic[4]}:${basic[5]}:${basic[6]}Z`;
   const date = new Date(candidate);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** A Date only if it is one (epoch seconds beyond ±8.64e12 make an Invalid Date). */
+function validDate(date: Date): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -42,10 +47,33 @@ export function invalidValue(where: string, value: unknown, expected: string): A
   return new AwsError("InvalidParameterValue", `Invalid value '${String(value).slice(0, 100)}' for ${where}: expected ${expected}`, { status: 400 });
 }
 
-export function parseIntegerText(text: string, where: string): number {
+export type IntegerType = "integer" | "long" | "short" | "byte";
+
+/** The range each integer shape holds (a long is kept to what a double holds exactly). */
+const INTEGER_RANGE: Record<IntegerType, [number, number]> = {
+  byte: [-(2 ** 7), 2 ** 7 - 1],
+  short: [-(2 ** 15), 2 ** 15 - 1],
+  integer: [-(2 ** 31), 2 ** 31 - 1],
+  long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** Whether a number fits the integer shape (a 32-bit integer for "integer"). */
+export function fitsInteger(value: number, type: IntegerType = "long"): boolean {
+  const [min, max] = INTEGER_RANGE[type] ?? INTEGER_RANGE.long;
+  return Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** "a 32-bit integer": how an out-of-range value's error names the shape. */
+export function integerLabel(type: IntegerType): string {
+  return { byte: "an 8-bit integer", short: "a 16-bit integer", integer: "a 32-bit integer", long: "a 64-bit integer" }[type] ?? "an integer";
+}
+
+export function parseIntegerText(text: string, where: string, type: IntegerType = "long"): number {
   const trimmed = text.trim();
   if (!/^[-+]?\d+$/.test(trimmed)) throw invalidValue(where, text, "an integer");
-  return Number(trimmed);
+  const value = Number(trimmed);
+  if (!fitsInteger(value, type)) throw invalidValue(where, text, integerLabel(type));
+  return value;
 }
 
 export function parseFloatText(text: string, where: string): number {

@@ -21,6 +21,8 @@ export class Exchange {
   operation?: Operation;
   input?: Record<string, unknown>;
   response?: HttpResponse;
+  /** The AWS error code the request was answered with, if it failed. */
+  errorCode?: string;
   readonly responseHeaders: Record<string, string> = {};
 
   constructor(

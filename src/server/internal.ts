@@ -6,6 +6,8 @@ import type { Cloud } from "../cloud.js";
 import { VERSION } from "../cloud.js";
 import { parseDuration } from "../clock/clock.js";
 import type { HttpRequest, HttpResponse } from "../protocol/http.js";
+import { queryValue } from "../protocol/http.js";
+import { consolePage, inventory, metricSeries } from "../console/index.js";
 
 function json(status: number, body: unknown, requestId: string): HttpResponse {
   return { status, headers: { "content-type": "application/json", "x-amzn-requestid": requestId }, body: JSON.stringify(body, null, 2) + "\n" };
@@ -69,6 +71,27 @@ export async function handleInternal(request: HttpRequest, cloud: Cloud, request
         cloud.saveClock();
         return json(200, clockDocument(cloud), requestId);
       }
+    }
+    if (path === "/_stratus/console" && request.method === "GET") {
+      return { status: 200, headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache" }, body: consolePage() };
+    }
+    if (path === "/_stratus/console/inventory" && request.method === "GET") {
+      const account = queryValue(request, "account") ?? "000000000000";
+      return json(200, await inventory(cloud, request, account, queryValue(request, "region") ?? "us-east-1"), requestId);
+    }
+    if (path === "/_stratus/console/metrics" && request.method === "GET") {
+      const dimensions = request.query
+        .filter(([key]) => key === "dimension")
+        .map(([, value]) => ({ Name: value.slice(0, value.indexOf("=")), Value: value.slice(value.indexOf("=") + 1) }));
+      const series = await metricSeries(cloud, request, queryValue(request, "account") ?? "000000000000", queryValue(request, "region") ?? "us-east-1", {
+        namespace: queryValue(request, "namespace") ?? "AWS/EC2",
+        metric: queryValue(request, "metric") ?? "CPUUtilization",
+        dimensions,
+        hours: Math.min(24 * 15, Math.max(1, Number(queryValue(request, "hours") ?? 3) || 3)),
+        period: Math.max(60, Number(queryValue(request, "period") ?? 300) || 300),
+        statistic: queryValue(request, "statistic") ?? "Average",
+      });
+      return json(200, series, requestId);
     }
     return json(404, { error: "NotFound", message: `no Stratus endpoint ${request.method} ${request.rawPath}` }, requestId);
   } catch (error) {

@@ -82,6 +82,36 @@ export class StratusServer {
     request.drain();
     await writeResponse(res, exchange.response, request.method);
     this.logLine(exchange);
+    this.completed(exchange);
+  }
+
+  /** Tells the service's provider about the answered request (S3 server access logs). */
+  private completed(ex: Exchange): void {
+    const definition = ex.definition;
+    if (!definition || !ex.response) return;
+    try {
+      const provider = this.cloud.provider(definition.name);
+      if (!provider.onRequestCompleted) return;
+      const length = Number(ex.response.headers["content-length"]);
+      provider.onRequestCompleted({
+        requestId: ex.requestId,
+        request: ex.http,
+        operation: ex.operation?.name,
+        input: ex.input,
+        account: ex.account,
+        principalArn: ex.principalArn,
+        anonymous: !ex.accessKeyId,
+        region: ex.region,
+        sourceIp: ex.http.socketAddress,
+        status: ex.response.status,
+        errorCode: ex.errorCode,
+        bytesSent: Number.isFinite(length) ? length : undefined,
+        totalMs: Number(process.hrtime.bigint() - ex.startedAt) / 1e6,
+        responseHeaders: ex.response.headers,
+      });
+    } catch (error) {
+      this.cloud.log.error(`[${ex.requestId}] request completion hook failed`, error);
+    }
   }
 
   private errorResponse(ex: Exchange, error: unknown) {
@@ -91,6 +121,7 @@ export class StratusServer {
       this.cloud.log.error(`[${ex.requestId}] ${ex.label} failed`, error);
       awsError = CommonErrors.internal(error instanceof Error ? error.message : String(error));
     }
+    ex.errorCode = awsError.code;
     if (ex.protocol && ex.model) {
       try {
         const response = ex.protocol.serializeError(ex.model, ex.operation, awsError, ex.requestId);

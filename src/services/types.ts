@@ -35,8 +35,32 @@ export type OperationHandler = (input: any, ctx: CallContext) => unknown;
  * the model (PascalCase). Operations it lacks answer NotImplemented by name.
  * Lifecycle hooks are camelCase so they never collide with operation names.
  */
+/** A request the server has answered, for providers that log requests (S3 server access logs). */
+export interface CompletedRequest {
+  requestId: string;
+  request: HttpRequest;
+  /** Undefined when the request failed before its operation was known. */
+  operation?: string;
+  input?: Record<string, unknown>;
+  account: string;
+  principalArn: string;
+  anonymous: boolean;
+  region: string;
+  sourceIp: string;
+  status: number;
+  /** The AWS error code of a failed request. */
+  errorCode?: string;
+  /** The response's Content-Length, when it had one. */
+  bytesSent?: number;
+  /** Milliseconds from receiving the request to writing the response. */
+  totalMs: number;
+  responseHeaders: Record<string, string | string[]>;
+}
+
 export interface ServiceProvider {
   readonly cloud: Cloud;
+  /** Called after each answered request for this service (must not throw or block). */
+  onRequestCompleted?(record: CompletedRequest): void;
   /** Called once at start-up: register scheduler handlers, run recovery. */
   onStart?(): void | Promise<void>;
   /** Called after all state was wiped by a reset. */

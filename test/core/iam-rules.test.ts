@@ -356,7 +356,7 @@ describe("IAM rules (SDK v3)", () => {
       assert.deepEqual(local.Policies!.map((p) => p.PolicyName), ["scoped"]);
       assert.equal(local.Policies![0].Description, undefined);
       const aws = await iam.send(new I.ListPoliciesCommand({ Scope: "AWS", PathPrefix: "/service-role/" }));
-      assert.deepEqual(aws.Policies!.map((p) => p.PolicyName).sort(), ["AWSDataLifecycleManagerServiceRole", "AWSDataLifecycleManagerServiceRoleForAMIManagement"]);
+      assert.deepEqual(aws.Policies!.map((p) => p.PolicyName).sort(), ["AWSDataLifecycleManagerServiceRole", "AWSDataLifecycleManagerServiceRoleForAMIManagement", "AmazonEC2SpotFleetTaggingRole"]);
       const attached = await iam.send(new I.ListPoliciesCommand({ OnlyAttached: true }));
       assert.ok(attached.Policies!.some((p) => p.PolicyName === "AmazonEC2ReadOnlyAccess" && p.AttachmentCount === 1));
       assert.ok(!attached.Policies!.some((p) => p.PolicyName === "scoped"));

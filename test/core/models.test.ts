@@ -29,6 +29,11 @@ describe("models and generated code", () => {
     }
   });
 
+  it("lists the implemented operations in docs/operations.md, up to date (operations-doc --check)", () => {
+    const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "operations-doc.mjs"), "--check"], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+  });
+
   it("has generated interfaces that match the models (codegen --check)", () => {
     const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "codegen.mjs"), "--check"], { encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);

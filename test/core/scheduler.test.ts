@@ -187,3 +187,32 @@ describe("Scheduler", () => {
     }
   });
 });
+
+describe("Scheduler: a job leaves the table only when its handler is done", () => {
+  it("hides the running job from get() and pendingCount, keeps a key its handler scheduled anew, drops it otherwise", async () => {
+    const { db, clock, scheduler } = setup();
+    const seen: Array<[boolean, number]> = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    scheduler.on("periodic", async (job) => {
+      // The "ensure it is scheduled" pattern: the running job does not count as scheduled.
+      seen.push([scheduler.get("periodic") !== undefined, scheduler.pendingCount]);
+      if (!scheduler.get("periodic") && job.due < START + 3 * HOUR) scheduler.schedule({ kind: "periodic", key: "periodic", due: job.due + HOUR });
+      await gate;
+    });
+    scheduler.on("once", () => undefined);
+    scheduler.schedule({ kind: "periodic", key: "periodic", due: START + HOUR });
+    scheduler.schedule({ kind: "once", due: START + 30 * 60_000 });
+    const jump = scheduler.advanceTo(START + 5 * HOUR);
+    await new Promise((r) => setTimeout(r, 20));
+    // While the first periodic run waits, its row is still in the table (a crash would run it again).
+    const rows = db.sql.prepare("SELECT kind, due FROM scheduler_jobs ORDER BY due").all() as Array<{ kind: string; due: number }>;
+    assert.deepEqual(rows, [{ kind: "periodic", due: START + 2 * HOUR }]);
+    release();
+    await jump;
+    assert.deepEqual(seen, [[false, 0], [false, 0], [false, 0]]);
+    assert.equal(scheduler.pendingCount, 0);
+    assert.ok(clock.now() >= START + 5 * HOUR);
+    db.close();
+  });
+});

@@ -86,6 +86,8 @@ export interface ExerciseCli {
   aws: string;
   /** Why the suite is skipped (e.g. the CLI is not installed). */
   skip?: string | false;
+  /** Only these parts, in order (default: all of them). */
+  parts?: string[];
 }
 
 export function exerciseScenario(cli: ExerciseCli): void {
@@ -107,6 +109,11 @@ export function exerciseScenario(cli: ExerciseCli): void {
       await stratus?.stop();
       if (work) rmSync(work, { recursive: true, force: true });
     });
+
+    /** A test for one part of the exercise, unless the suite leaves that part out. */
+    function step(part: string, name: string, fn: () => Promise<void>): void {
+      if (!cli.parts || cli.parts.includes(part)) it(name, fn);
+    }
 
     /** Runs parts of the exercise with run.sh in the work directory; returns what they printed. */
     async function part(...parts: string[]): Promise<CliResult> {
@@ -155,7 +162,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       return Reservations![0].Instances![0];
     }
 
-    it("prerequisites: the instance profile the launches name, holding an EC2 role", async () => {
+    step("0-prerequisites", "prerequisites: the instance profile the launches name, holding an EC2 role", async () => {
       await part("0-prerequisites");
       const iam = new IAMClient(sdkConfig(stratus));
       const { InstanceProfile } = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: "ml-inference-ec2-profile" }));
@@ -165,7 +172,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       );
     });
 
-    it("Part 1: AMI, security group, key pair, two launches, stop/start, Elastic IP, reboot, terminate", async () => {
+    step("1-ec2", "Part 1: AMI, security group, key pair, two launches, stop/start, Elastic IP, reboot, terminate", async () => {
       const { stdout } = await part("1-ec2");
 
       // 1.1: the table shows the newest Ubuntu 22.04 amd64 image, and that is the AMI launched.
@@ -216,7 +223,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       assert.equal(second.PublicIpAddress, vars.EIP_ADDRESS);
     });
 
-    it("Part 2: a 50 GiB gp3 volume attached, snapshotted, restored; the DLM role and policy", async () => {
+    step("2-ebs", "Part 2: a 50 GiB gp3 volume attached, snapshotted, restored; the DLM role and policy", async () => {
       const { stdout } = await part("2-ebs");
       assert.match(stdout, new RegExp(`Created volume: ${vars.VOLUME_ID}\n`));
       assert.match(stdout, /^"attached"$/m);
@@ -244,7 +251,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       assert.deepEqual(attached.AttachedPolicies!.map((p) => p.PolicyArn), ["arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]);
     });
 
-    it("Part 3: the bucket, uploads with metadata, sync, lifecycle (Id refused), cross-region replication", async () => {
+    step("3-s3", "Part 3: the bucket, uploads with metadata, sync, lifecycle (Id refused), cross-region replication", async () => {
       const { stdout } = await part("3-s3");
       assert.equal(vars.BUCKET_NAME, "ml-models-dev-000000000000");
       assert.match(stdout, /^make_bucket: ml-models-dev-000000000000$/m);
@@ -296,7 +303,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       assert.equal(source.VersionId, replica.VersionId);
     });
 
-    it("Part 4: spot price, a spot request (its launch specification's tags refused), a spot fleet", async () => {
+    step("4-spot", "Part 4: spot price, a spot request (its launch specification's tags refused), a spot fleet", async () => {
       const { stdout } = await part("4-spot");
       const [priceRow] = tableRows(stdout.slice(stdout.indexOf("DescribeSpotPriceHistory"))).filter((row) => row[0] === "us-east-1a");
       assert.ok(priceRow, stdout);
@@ -326,7 +333,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       for (const member of active) assert.ok(["t2.small", "t3.small"].includes(member.InstanceType), member.InstanceType);
     });
 
-    it("Part 5: CPU utilization datapoints of the v2 instance, network in, the dashboard", async () => {
+    step("5-cloudwatch", "Part 5: CPU utilization datapoints of the v2 instance, network in, the dashboard", async () => {
       const { stdout } = await part("5-cloudwatch");
       const rows = tableRows(stdout).filter((row) => row[2] === "Percent");
       assert.ok(rows.length >= 1, stdout);
@@ -344,7 +351,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       assert.equal(JSON.parse(dashboard.DashboardBody!).widgets[0].properties.title, "EC2 CPU Utilization");
     });
 
-    it("Part 6: the inventory tables, the buckets and their size, the cost estimate", async () => {
+    step("6-validation", "Part 6: the inventory tables, the buckets and their size, the cost estimate", async () => {
       const { stdout } = await part("6-validation");
       const rows = tableRows(stdout);
       const ip = (value: string | undefined) => value ?? "None";
@@ -364,7 +371,7 @@ export function exerciseScenario(cli: ExerciseCli): void {
       assert.match(stdout, /=== TOTAL ESTIMATED COST ===/);
     });
 
-    it("clean-up: everything the exercise made is gone (versioned buckets need their versions deleted, as on AWS)", async () => {
+    step("7-cleanup", "clean-up: everything the exercise made is gone (versioned buckets need their versions deleted, as on AWS)", async () => {
       const { stdout } = await part("7-cleanup");
       for (const bucket of ["ml-models-dev-000000000000", "ml-models-replica-000000000000"]) {
         assert.match(

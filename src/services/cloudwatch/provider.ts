@@ -24,6 +24,8 @@ import type {
   GetMetricDataOutput,
   GetMetricStatisticsInput,
   GetMetricStatisticsOutput,
+  GetMetricWidgetImageInput,
+  GetMetricWidgetImageOutput,
   ListDashboardsInput,
   ListDashboardsOutput,
   ListMetricsInput,
@@ -32,6 +34,7 @@ import type {
   ListTagsForResourceOutput,
   PutDashboardInput,
   PutDashboardOutput,
+  PutCompositeAlarmInput,
   PutMetricAlarmInput,
   PutMetricDataInput,
   SetAlarmStateInput,
@@ -51,18 +54,21 @@ import { HOUR, MetricStore, MINUTE, sortDimensions, type PointInput } from "./me
 import type { BuiltInDatum, MetricSink } from "./publish.js";
 import { checkRequestSize, pointsFromRequest } from "./put-metric-data.js";
 import { Tags } from "./tags.js";
+import { metricWidgetImage } from "./widget-image.js";
 
 type Implemented = Pick<
   CloudWatchOperations,
   | "PutMetricData"
   | "GetMetricStatistics"
   | "GetMetricData"
+  | "GetMetricWidgetImage"
   | "ListMetrics"
   | "PutDashboard"
   | "GetDashboard"
   | "ListDashboards"
   | "DeleteDashboards"
   | "PutMetricAlarm"
+  | "PutCompositeAlarm"
   | "DescribeAlarms"
   | "DescribeAlarmsForMetric"
   | "DeleteAlarms"
@@ -155,6 +161,10 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
     return getMetricData(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
   }
 
+  GetMetricWidgetImage(input: GetMetricWidgetImageInput, ctx: CallContext): GetMetricWidgetImageOutput {
+    return metricWidgetImage(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
+  }
+
   ListMetrics(input: ListMetricsInput, ctx: CallContext): ListMetricsOutput {
     return listMetrics(this.metrics, scopeOf(ctx), input, this.cloud.clock.now());
   }
@@ -177,6 +187,10 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   PutMetricAlarm(input: PutMetricAlarmInput, ctx: CallContext): void {
     this.alarms.put(scopeOf(ctx), input);
+  }
+
+  PutCompositeAlarm(input: PutCompositeAlarmInput, ctx: CallContext): Promise<void> {
+    return this.alarms.putComposite(scopeOf(ctx), input);
   }
 
   DescribeAlarms(input: DescribeAlarmsInput, ctx: CallContext): DescribeAlarmsOutput {

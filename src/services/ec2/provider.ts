@@ -30,6 +30,13 @@ import { SpotFleetModule } from "./spot/fleet.js";
 import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
+import { LaunchTemplatesModule } from "./templates/module.js";
+import { NetworkInterfacesModule } from "./network/interfaces.js";
+import { RouteTablesModule } from "./network/route-tables.js";
+import { NetworkAclsModule } from "./network/network-acls.js";
+import { NatGatewaysModule } from "./network/nat-gateways.js";
+import { InstanceSettingsModule } from "./instances/profiles.js";
+import { ImageRegistrationModule } from "./images/register.js";
 
 export type Ec2Module = Partial<Ec2Operations> & {
   onStart?(): void | Promise<void>;
@@ -45,6 +52,24 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
   const keys = new KeyPairsModule(cloud, state);
   const addresses = new AddressesModule(cloud, state);
   const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses });
+  const templates = new LaunchTemplatesModule(cloud, state);
+  const interfaces = new NetworkInterfacesModule(cloud, state, {
+    network,
+    groups,
+    liveInstance: (scope, id) => instances.live(scope, id),
+    instanceAddresses: (scope, subnetId) =>
+      state
+        .instances(scope)
+        .values()
+        .filter((i) => i.SubnetId === subnetId && i.State?.Name !== "terminated")
+        .map((i) => i.PrivateIpAddress!),
+    updateInstance: (scope, id, change) => void state.instances(scope).update(id, change),
+  });
+  instances.secondaryInterfaceLauncher = (scope, instance, specs) => interfaces.launchSecondary(scope, instance, specs);
+  instances.addListener((scope, instance) => {
+    if (instance.State?.Name === "terminated") interfaces.instanceTerminated(scope, instance);
+  });
+  instances.templateResolver = (scope, input) => templates.mergeIntoRunInstances(scope, input);
   const spot = new SpotModule(cloud, state, instances);
   return [
     new TagsModule(cloud, state),
@@ -59,7 +84,14 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new InstanceQueriesModule(cloud, state, instances, groups),
     new InstanceMetrics(cloud, instances),
     spot,
-    new SpotFleetModule(cloud, state, instances, spot),
+    new SpotFleetModule(cloud, state, instances, spot, templates),
+    templates,
+    interfaces,
+    new RouteTablesModule(cloud, state, network),
+    new NetworkAclsModule(cloud, state, network),
+    new NatGatewaysModule(cloud, state, network),
+    new InstanceSettingsModule(cloud, state, instances),
+    new ImageRegistrationModule(cloud, state, images),
     new VolumesModule(cloud, state),
     new SnapshotsModule(cloud, state),
     new EbsEncryptionModule(cloud),

@@ -38,8 +38,12 @@ export type InstanceRecord = Instance & {
   _shutdownBehavior?: "stop" | "terminate";
   /** Internal: bumped at each state change, so a transition scheduled for an earlier one is ignored. */
   _seq?: number;
+  /** Internal: the burstable CPU credit option set at launch or since ("standard" | "unlimited"); the family's default when absent. */
+  _cpuCredits?: string;
+  /** Internal: the IAM instance profile association (its id and when it was made); derived from the instance id when absent. */
+  _profileAssociation?: { id: string; at: number };
   /** Internal: the network interface's id, attachment and MAC. */
-  _eni: { id: string; attachmentId: string; mac: string };
+  _eni: { id: string; attachmentId: string; mac: string; description?: string; deleteOnTermination?: boolean; tags?: Tag[] };
 };
 
 export type VolumeRecord = Volume;

@@ -144,6 +144,15 @@ export class S3Base {
     });
   }
 
+  /** Runs the write policies on a new object's request (before its body is read); returns its ext entries. */
+  prepareWrite(ctx: CallContext, bucket: BucketRecord, key: string, input: object, uploadExt?: Record<string, unknown>): Record<string, unknown> {
+    const ext: Record<string, unknown> = {};
+    for (const policy of this.hooks.writes) {
+      Object.assign(ext, policy.prepare?.({ bucket, key, operation: ctx.operation, input: input as Record<string, unknown>, ctx, uploadExt }) ?? {});
+    }
+    return ext;
+  }
+
   /** Headers extensions add to a response about one object version (x-amz-expiration...). */
   objectExtras(ctx: CallContext, bucket: BucketRecord, version: ObjectVersion, operation = ctx.operation): void {
     for (const extra of this.hooks.responses) Object.assign(ctx.responseHeaders, extra.objectHeaders?.({ bucket, version, operation, ctx }) ?? {});

@@ -92,6 +92,7 @@ export class CopyOperations extends S3Base implements Pick<S3Operations, "CopyOb
     }
     const storageClass = storageClassOf(input.StorageClass);
     const check = writeCondition(input.IfMatch, input.IfNoneMatch, input.Key);
+    const ext = this.prepareWrite(ctx, bucket, input.Key, input);
     const sealed = await this.hooks.encryption.seal({ bucket, key: input.Key, sse, operation: "CopyObject", ctx });
     const requested = (input.ChecksumAlgorithm as string | undefined)?.toUpperCase();
     const algorithm = requested ?? src.checksum?.algorithm;
@@ -124,6 +125,7 @@ export class CopyOperations extends S3Base implements Pick<S3Operations, "CopyOb
         metadata: metadataDirective === "REPLACE" ? input.Metadata ?? {} : { ...src.metadata },
         tags: taggingDirective === "REPLACE" ? parseTaggingHeader(input.Tagging) : [...src.tags],
         encryption: sealed?.record,
+        ext,
       },
       { segments: [{ pending, size: facts.size, segment: 0 }], size: facts.size, etag: quoteEtag(facts.md5Hex), checksum },
       { cause: "CopyObject", ctx, check },

@@ -365,6 +365,7 @@ export class ObjectEngine {
   /** Permanently removes one version (object or delete marker); inside a transaction. */
   removeVersion(bucket: BucketRecord, version: StoredVersion, cause: string, ctx?: CallContext): void {
     this.transaction(() => {
+      this.emit("versionRemoving", { bucket, version, cause, ctx });
       this.dropSegments(version.segments);
       this.store.removeVersion(version);
       this.emit("versionRemoved", { bucket, version, cause, ctx });
@@ -382,7 +383,7 @@ export class ObjectEngine {
     });
   }
 
-  private emit(kind: "versionWritten" | "deleteMarkerCreated" | "versionRemoved", event: VersionEvent): void {
+  private emit(kind: "versionWritten" | "deleteMarkerCreated" | "versionRemoving" | "versionRemoved", event: VersionEvent): void {
     const version = publicVersion(event.version as StoredVersion);
     for (const listener of this.hooks.events) listener[kind]?.({ ...event, version });
   }

@@ -1,7 +1,8 @@
 /**
  * The seams where S3's behaviour beyond the data plane plugs in (s3x):
  * at-rest encryption of object bytes, authorization of each request, object
- * events (for replication and lifecycle) and extra response headers.
+ * events (for replication and lifecycle), extra response headers, and write
+ * policies (Object Lock's checks and per-version retention).
  *
  * The s3 core calls every hook on its own code paths; the defaults here keep
  * bytes in the clear, let a signed account use its own buckets only, and
@@ -223,6 +224,11 @@ export interface ObjectEvents {
   versionWritten?(event: VersionEvent): void;
   /** A delete marker was created (a DELETE without versionId on a versioned bucket). */
   deleteMarkerCreated?(event: VersionEvent): void;
+  /**
+   * A version or delete marker is about to be permanently removed (or a null
+   * version replaced); a listener refuses by throwing an AwsError (Object Lock).
+   */
+  versionRemoving?(event: VersionEvent): void;
   /** A version or delete marker was permanently removed (or a null version replaced). */
   versionRemoved?(event: VersionEvent): void;
   /** A bucket was created; `input` is the CreateBucket request (ACL, ObjectOwnership...). */
@@ -252,6 +258,29 @@ export interface ResponseExtras {
 }
 
 // ---------------------------------------------------------------------------
+// (e) Write policies: checks on a new object's request, and its per-version state.
+
+export interface WriteRequest {
+  bucket: BucketRecord;
+  key: string;
+  /** PutObject, CopyObject, CreateMultipartUpload, UploadPart, UploadPartCopy. */
+  operation: string;
+  /** The parsed operation input (x-amz-object-lock-* headers...). */
+  input: Record<string, unknown>;
+  ctx: CallContext;
+  /** For parts: the ext of the multipart upload they belong to. */
+  uploadExt?: Record<string, unknown>;
+}
+
+export interface WritePolicy {
+  /**
+   * Runs before any byte of the body is read: throws an AwsError to refuse,
+   * or returns entries for the new version's (or upload's) `ext`.
+   */
+  prepare?(request: WriteRequest): Record<string, unknown> | undefined;
+}
+
+// ---------------------------------------------------------------------------
 
 /** The hooks an S3 provider calls. Replace fields; push onto the lists. */
 export interface S3Hooks {
@@ -259,8 +288,9 @@ export interface S3Hooks {
   authorizer: S3Authorizer;
   events: ObjectEvents[];
   responses: ResponseExtras[];
+  writes: WritePolicy[];
 }
 
 export function defaultHooks(): S3Hooks {
-  return { encryption: plaintextOnly, authorizer: ownerOnly, events: [], responses: [] };
+  return { encryption: plaintextOnly, authorizer: ownerOnly, events: [], responses: [], writes: [] };
 }

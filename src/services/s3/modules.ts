@@ -13,6 +13,10 @@ export type S3Module = Partial<S3Operations> & {
   PreflightRequest?(input: { Bucket?: string; Key?: string }, ctx: import("../types.js").CallContext): unknown;
   /** Synthetic operation for browser POST uploads (multipart/form-data), which the model lacks. */
   PostObject?(input: import("./post-object.js").PostObjectInput, ctx: import("../types.js").CallContext): unknown;
+  /** Synthetic operation for requests to a bucket's website endpoint (protocol.ts WEBSITE). */
+  WebsiteRequest?(input: { Bucket: string; Key: string; Method: string }, ctx: import("../types.js").CallContext): unknown;
+  /** Each answered S3 request (server access logging); must not throw. */
+  onRequestCompleted?(record: import("../types.js").CompletedRequest): void;
   onStart?(): void | Promise<void>;
   onReset?(): void | Promise<void>;
   onStop?(): void | Promise<void>;

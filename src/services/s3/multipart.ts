@@ -95,6 +95,7 @@ export class MultipartOperations extends S3Base implements Implemented {
     } else if (input.ChecksumType !== undefined) {
       throw S3Errors.invalidRequest("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
     }
+    const ext = this.prepareWrite(ctx, bucket, input.Key, input);
     const sealed = await this.hooks.encryption.seal({ bucket, key: input.Key, sse: sseOf(input as never), operation: "CreateMultipartUpload", ctx });
     const upload: UploadRecord = {
       uploadId: newUploadId(),
@@ -109,7 +110,7 @@ export class MultipartOperations extends S3Base implements Implemented {
       checksumAlgorithm: algorithm,
       checksumType: type,
       encryption: sealed?.record,
-      ext: {},
+      ext,
     };
     this.store.insertUpload(upload);
     return {
@@ -129,6 +130,7 @@ export class MultipartOperations extends S3Base implements Implemented {
       const partNumber = checkPartNumber(input.PartNumber);
       const upload = this.upload(bucket, input.Key, input.UploadId);
       const claims = bodyClaims(input as unknown as Record<string, unknown>, ctx, MAX_PUT_SIZE);
+      this.prepareWrite(ctx, bucket, input.Key, input, upload.ext);
       if (upload.checksumAlgorithm) {
         if (claims.checksumAlgorithm && claims.checksumAlgorithm !== upload.checksumAlgorithm) {
           throw S3Errors.invalidRequest(

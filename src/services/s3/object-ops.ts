@@ -51,6 +51,7 @@ export class ObjectOperations extends S3Base implements Implemented {
       const tags = parseTaggingHeader(input.Tagging);
       const claims = bodyClaims(input as unknown as Record<string, unknown>, ctx, MAX_PUT_SIZE);
       const check = writeCondition(input.IfMatch, input.IfNoneMatch, input.Key);
+      const ext = this.prepareWrite(ctx, bucket, input.Key, input);
       const sealed = await this.hooks.encryption.seal({ bucket, key: input.Key, sse: sseOf(input as never), operation: "PutObject", ctx });
       verifyChunks(body, ctx, this.cloud);
       const { pending, facts } = await this.engine.ingest(body, claims, sealed?.codec, 0);
@@ -65,6 +66,7 @@ export class ObjectOperations extends S3Base implements Implemented {
           metadata: input.Metadata ?? {},
           tags,
           encryption: sealed?.record,
+          ext,
         },
         { segments: [{ pending, size: facts.size, segment: 0 }], size: facts.size, etag: quoteEtag(facts.md5Hex), checksum },
         { cause: "PutObject", ctx, check },

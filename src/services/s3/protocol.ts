@@ -80,6 +80,24 @@ export interface PostObjectResult {
   document?: { Location: string; Bucket: string; Key: string; ETag: string };
 }
 
+/**
+ * A request to a bucket's website endpoint (BUCKET.s3-website-REGION.localhost,
+ * BUCKET.s3-website.REGION.localhost, or the amazonaws.com forms): no model
+ * operation; providers answer it with { Status, Headers, Body }, and errors are
+ * HTML pages, as S3's website endpoints answer.
+ */
+export const WEBSITE: Operation = { name: "WebsiteRequest", http: { method: "GET", requestUri: "/{Key+}" } };
+
+const WEBSITE_HOST = /^(.+)\.s3-website[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:localhost|localhost\.localstack\.cloud|amazonaws\.com(?:\.cn)?)$/;
+
+/** The bucket and region a website endpoint Host names, if it is one. */
+export function websiteHost(hostHeader: string | undefined): { bucket: string; region: string } | undefined {
+  if (!hostHeader) return undefined;
+  const host = hostHeader.trim().toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
+  const match = WEBSITE_HOST.exec(host);
+  return match ? { bucket: match[1], region: match[2] } : undefined;
+}
+
 interface S3Route {
   operation: Operation;
   method: string;
@@ -150,8 +168,19 @@ export function addressOf(request: HttpRequest): { bucket?: string; key?: string
   return { bucket: decodeSegment(raw.slice(0, slash)), key: key === "" ? undefined : decodeSegment(key) };
 }
 
+/** The bucket and key of an answered request, or none when its path does not decode. */
+export function safeAddress(record: { request: HttpRequest }): { bucket?: string; key?: string } {
+  try {
+    return addressOf(record.request);
+  } catch {
+    return {};
+  }
+}
+
 export class S3Protocol extends RestXmlProtocol {
   protected override route(request: HttpRequest, model: ServiceModel): RouteMatch | undefined {
+    const site = websiteHost(request.headers["host"]);
+    if (site) return { operation: WEBSITE, labels: { Bucket: site.bucket } };
     const { bucket, key } = addressOf(request);
     const method = request.method;
     if (!bucket) {
@@ -232,6 +261,10 @@ export class S3Protocol extends RestXmlProtocol {
       }
       return { Bucket: addressOf(request).bucket, Form: await readPostForm(request.bodyStream(), boundary) };
     }
+    if (operation === WEBSITE) {
+      const raw = request.rawPath.startsWith("/") ? request.rawPath.slice(1) : request.rawPath;
+      return { Bucket: websiteHost(request.headers["host"])!.bucket, Key: decodeSegment(raw), Method: request.method };
+    }
     let input: Record<string, unknown>;
     try {
       input = await super.parseInput(request, model, operation);
@@ -263,7 +296,10 @@ export class S3Protocol extends RestXmlProtocol {
 
   override serializeOutput(model: ServiceModel, operation: Operation, output: Record<string, unknown> | undefined, requestId: string): HttpResponse {
     let response: HttpResponse;
-    if (operation.name === "GetBucketLocation") {
+    if (operation === WEBSITE) {
+      const page = (output ?? {}) as { Status?: number; Headers?: Record<string, string>; Body?: Buffer | Readable };
+      response = { status: page.Status ?? 200, headers: { ...page.Headers }, body: page.Body };
+    } else if (operation.name === "GetBucketLocation") {
       const constraint = output?.LocationConstraint as string | undefined;
       const body =
         '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -306,6 +342,7 @@ export class S3Protocol extends RestXmlProtocol {
     // Stratus puts x-amzn-RequestId on every response; S3 clients read x-amz-request-id.
     const headers: Record<string, string> = { "x-amzn-requestid": requestId, ...s3RequestHeaders(requestId), ...error.headers };
     if (error.status === 304) return { status: 304, headers };
+    if (_operation === WEBSITE) return websiteErrorPage(error, requestId, headers);
     let extra = "";
     for (const [key, value] of Object.entries(error.fields)) if (value !== undefined) extra += `<${key}>${escapeXml(String(value))}</${key}>`;
     const body =
@@ -313,6 +350,18 @@ export class S3Protocol extends RestXmlProtocol {
       `${extra}<RequestId>${requestId}</RequestId><HostId>${headers["x-amz-id-2"]}</HostId></Error>`;
     return { status: error.status, headers: { ...headers, "content-type": "application/xml" }, body };
   }
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error", 501: "Not Implemented" };
+
+/** A website endpoint's error: an HTML page listing the code, message and ids. */
+function websiteErrorPage(error: AwsError, requestId: string, headers: Record<string, string>): HttpResponse {
+  const title = `${error.status} ${STATUS_TEXT[error.status] ?? "Error"}`;
+  let items = `<li>Code: ${escapeXml(error.code)}</li>\n<li>Message: ${escapeXml(error.message)}</li>\n`;
+  for (const [key, value] of Object.entries(error.fields)) if (value !== undefined) items += `<li>${escapeXml(key)}: ${escapeXml(String(value))}</li>\n`;
+  items += `<li>RequestId: ${requestId}</li>\n<li>HostId: ${headers["x-amz-id-2"]}</li>\n`;
+  const body = `<html>\n<head><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n${items}</ul>\n<hr/>\n</body>\n</html>\n`;
+  return { status: error.status, headers: { ...headers, "content-type": "text/html; charset=utf-8" }, body };
 }
 
 /** S3 names its request id x-amz-request-id and adds an extended id. */

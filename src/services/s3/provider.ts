@@ -70,6 +70,16 @@ export class S3Provider implements ServiceProvider {
     this.multipart.abort(upload);
   }
 
+  onRequestCompleted(record: import("../types.js").CompletedRequest): void {
+    for (const module of this.modules) {
+      try {
+        module.onRequestCompleted?.(record);
+      } catch (error) {
+        this.cloud.log.error(`[${record.requestId}] s3: request completion hook failed`, error);
+      }
+    }
+  }
+
   async onStart(): Promise<void> {
     const removed = await this.blobs.recover();
     if (removed > 0) this.cloud.log.info(`s3: removed ${removed} unreferenced blob file(s) left by an interrupted run`);

@@ -4,7 +4,7 @@
  * by alarm, type and time range in either direction.
  */
 import type { Cloud } from "../../../cloud.js";
-import type { AlarmHistoryItem, HistoryItemType, MetricAlarm, Tag } from "../../../generated/cloudwatch.js";
+import type { AlarmHistoryItem, AlarmType, HistoryItemType, MetricAlarm, Tag } from "../../../generated/cloudwatch.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import { DAY } from "../metric-store.js";
 import { javaJson } from "./java-json.js";
@@ -17,6 +17,7 @@ export interface AlarmRecord {
 export interface HistoryQuery {
   alarmName?: string;
   itemType?: HistoryItemType;
+  alarmTypes?: AlarmType[];
   from?: number;
   to?: number;
   ascending: boolean;
@@ -70,8 +71,16 @@ export class AlarmStore {
   /** Called after history is written (retention must then be scheduled). */
   onHistory: () => void = () => {};
 
-  addHistory(scope: Scope, alarmName: string, itemType: HistoryItemType, summary: string, data: unknown, ts = this.cloud.clock.now()): void {
-    this.stmts.insert.run(scope.account, scope.region, alarmName, "MetricAlarm", Math.round(ts), itemType, summary.slice(0, 255), javaJson(data));
+  addHistory(
+    scope: Scope,
+    alarmName: string,
+    itemType: HistoryItemType,
+    summary: string,
+    data: unknown,
+    ts = this.cloud.clock.now(),
+    alarmType: AlarmType = "MetricAlarm",
+  ): void {
+    this.stmts.insert.run(scope.account, scope.region, alarmName, alarmType, Math.round(ts), itemType, summary.slice(0, 255), javaJson(data));
     this.onHistory();
   }
 
@@ -90,6 +99,10 @@ export class AlarmStore {
       where.push("item_type = ?");
       args.push(query.itemType);
     }
+    if (query.alarmTypes !== undefined) {
+      where.push(`alarm_type IN (${query.alarmTypes.map(() => "?").join(", ")})`);
+      args.push(...query.alarmTypes);
+    }
     if (query.from !== undefined) {
       where.push("ts >= ?");
       args.push(query.from);
@@ -106,7 +119,7 @@ export class AlarmStore {
       more: rows.length > query.limit,
       items: rows.slice(0, query.limit).map((row) => ({
         AlarmName: row.alarm_name,
-        AlarmType: row.alarm_type as "MetricAlarm",
+        AlarmType: row.alarm_type as AlarmType,
         Timestamp: new Date(row.ts),
         HistoryItemType: row.item_type as HistoryItemType,
         HistorySummary: row.summary,

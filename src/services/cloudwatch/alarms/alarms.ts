@@ -16,7 +16,9 @@ import type {
   DescribeAlarmsOutput,
   DisableAlarmActionsInput,
   EnableAlarmActionsInput,
+  CompositeAlarm,
   MetricAlarm,
+  PutCompositeAlarmInput,
   PutMetricAlarmInput,
   SetAlarmStateInput,
   StateValue,
@@ -27,6 +29,7 @@ import { CwErrors } from "../errors.js";
 import { dimensionsKey, SECOND, sortDimensions, type Dimension, type MetricIdentity, type MetricStore } from "../metric-store.js";
 import { runAction } from "./actions.js";
 import { AlarmStore, type AlarmRecord } from "./alarm-store.js";
+import { CompositeAlarms, type AlarmHost, type AlarmView } from "./composite.js";
 import { alarmFromInput, alarmPeriod, MAX_ALARMS } from "./config.js";
 import { awsDate, decide, fetchRange, type Outcome } from "./evaluate.js";
 import { javaJson } from "./java-json.js";
@@ -40,8 +43,9 @@ interface EvaluatePayload {
   name: string;
 }
 
-export class Alarms {
+export class Alarms implements AlarmHost {
   readonly store: AlarmStore;
+  readonly composites: CompositeAlarms;
   /**
    * Single-metric alarms whose last evaluation found no data and settled: with
    * nothing in range the outcome cannot change, so they sleep (no job) until
@@ -54,11 +58,13 @@ export class Alarms {
     private readonly metrics: MetricStore,
   ) {
     this.store = new AlarmStore(cloud);
+    this.composites = new CompositeAlarms(cloud, this.store, this);
     metrics.onData((scope, touched) => this.wake(scope, touched));
   }
 
   onStart(): void {
     this.cloud.scheduler.on<EvaluatePayload>(EVALUATE_JOB, (job) => this.evaluateJob(job));
+    this.composites.onStart();
     for (const scope of this.store.scopes()) {
       for (const record of this.store.alarms(scope).values()) {
         if (!this.cloud.scheduler.get(this.jobKey(scope, record.alarm.AlarmName!))) this.sleep(scope, record.alarm);
@@ -127,11 +133,34 @@ export class Alarms {
     });
   }
 
+  /** Any alarm's name, ARN and state (metric or composite). */
+  view(scope: Scope, name: string): AlarmView | undefined {
+    const metric = this.store.alarms(scope).get(name)?.alarm;
+    const composite = metric ? undefined : this.composites.alarms(scope).get(name)?.alarm;
+    const alarm = metric ?? composite;
+    if (!alarm) return undefined;
+    return {
+      type: metric ? "MetricAlarm" : "CompositeAlarm",
+      name,
+      arn: alarm.AlarmArn!,
+      state: alarm.StateValue!,
+      updated: alarm.StateUpdatedTimestamp!,
+      transitioned: alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp!,
+    };
+  }
+
+  putComposite(scope: Scope, input: PutCompositeAlarmInput): Promise<void> {
+    return this.composites.put(scope, input, this.store.alarms(scope).size);
+  }
+
   put(scope: Scope, input: PutMetricAlarmInput): void {
     const config = alarmFromInput(input, scope.region);
     const alarms = this.store.alarms(scope);
     const existing = alarms.get(input.AlarmName);
-    if (!existing && alarms.size >= MAX_ALARMS) throw CwErrors.limitExceeded(`The maximum number of alarms (${MAX_ALARMS}) has been reached.`);
+    if (this.composites.alarms(scope).has(input.AlarmName)) {
+      throw CwErrors.validation(`An alarm named ${input.AlarmName} already exists as a composite alarm.`);
+    }
+    if (!existing && alarms.size + this.composites.alarms(scope).size >= MAX_ALARMS) throw CwErrors.limitExceeded(`The maximum number of alarms (${MAX_ALARMS}) has been reached.`);
     const now = this.cloud.clock.date();
     const alarm: MetricAlarm = {
       ...config,
@@ -162,19 +191,59 @@ export class Alarms {
     const types = input.AlarmTypes ?? ["MetricAlarm"];
     // Both lists are always present (empty when not asked for), as AWS answers.
     const output: DescribeAlarmsOutput = { MetricAlarms: [], CompositeAlarms: [] };
-    // Metric alarms have no children, and Stratus has no composite alarms to be parents.
-    if (!types.includes("MetricAlarm") || input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined) return output;
-    const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
-    const matching = this.sorted(scope).filter(
-      (a) =>
+    type Entry = { type: "MetricAlarm"; alarm: MetricAlarm; AlarmName?: string } | { type: "CompositeAlarm"; alarm: CompositeAlarm; AlarmName?: string };
+    let matching: Entry[];
+    const family = input.ChildrenOfAlarmName ?? input.ParentsOfAlarmName;
+    if (family !== undefined) {
+      if (input.ChildrenOfAlarmName !== undefined && input.ParentsOfAlarmName !== undefined) {
+        throw CwErrors.mutuallyExclusive("ChildrenOfAlarmName", "ParentsOfAlarmName");
+      }
+      const other = (["AlarmNames", "AlarmNamePrefix", "StateValue", "ActionPrefix"] as const).find((k) => input[k] !== undefined);
+      if (other) {
+        const which = input.ChildrenOfAlarmName !== undefined ? "ChildrenOfAlarmName" : "ParentsOfAlarmName";
+        throw CwErrors.validation(`If ${which} is specified, only MaxRecords, NextToken and AlarmTypes may also be specified.`);
+      }
+      let names: string[] = [];
+      if (input.ChildrenOfAlarmName !== undefined) {
+        const parent = this.composites.alarms(scope).get(input.ChildrenOfAlarmName)?.alarm;
+        if (parent) names = this.composites.children(scope, parent);
+      } else {
+        names = this.composites.parents(scope, input.ParentsOfAlarmName!).map((a) => a.AlarmName!);
+      }
+      const wanted = input.AlarmTypes ?? ["MetricAlarm", "CompositeAlarm"];
+      // Only the name, ARN, state and state time are returned for relatives, as AWS documents.
+      matching = [...new Set(names)]
+        .map((n) => this.view(scope, n))
+        .filter((v): v is AlarmView => v !== undefined && wanted.includes(v.type))
+        .map((v) => {
+          const alarm = { AlarmName: v.name, AlarmArn: v.arn, StateValue: v.state, StateUpdatedTimestamp: v.updated };
+          return v.type === "MetricAlarm" ? { type: v.type, alarm, AlarmName: v.name } : { type: v.type, alarm, AlarmName: v.name };
+        })
+        .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : a.AlarmName > b.AlarmName ? 1 : 0));
+    } else {
+      const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
+      const all: Entry[] = [
+        ...(types.includes("MetricAlarm") ? this.sorted(scope).map((alarm) => ({ type: "MetricAlarm" as const, alarm, AlarmName: alarm.AlarmName })) : []),
+        ...(types.includes("CompositeAlarm")
+          ? this.composites
+              .alarms(scope)
+              .values()
+              .map((r) => ({ type: "CompositeAlarm" as const, alarm: r.alarm, AlarmName: r.alarm.AlarmName }))
+          : []),
+      ].sort((a, b) => (a.AlarmName! < b.AlarmName! ? -1 : a.AlarmName! > b.AlarmName! ? 1 : 0));
+      matching = all.filter(({ alarm: a }) =>
         (!names || names.has(a.AlarmName!)) &&
         (input.AlarmNamePrefix === undefined || a.AlarmName!.startsWith(input.AlarmNamePrefix)) &&
         (input.StateValue === undefined || a.StateValue === input.StateValue) &&
         (input.ActionPrefix === undefined ||
           [...(a.AlarmActions ?? []), ...(a.OKActions ?? []), ...(a.InsufficientDataActions ?? [])].some((x) => x.startsWith(input.ActionPrefix!))),
-    );
+      );
+    }
     const { page, next } = paginate(matching, input.NextToken, input.MaxRecords ?? DEFAULT_MAX_RECORDS);
-    output.MetricAlarms = page;
+    for (const entry of page) {
+      if (entry.type === "MetricAlarm") output.MetricAlarms!.push(entry.alarm);
+      else output.CompositeAlarms!.push(entry.alarm);
+    }
     if (next) output.NextToken = next;
     return output;
   }
@@ -198,9 +267,25 @@ export class Alarms {
 
   delete(scope: Scope, input: DeleteAlarmsInput): void {
     const alarms = this.store.alarms(scope);
+    const composites = this.composites.alarms(scope);
+    const compositeNames = input.AlarmNames.filter((name) => composites.has(name));
+    if (compositeNames.length > 1) {
+      throw CwErrors.validation("You can delete at most one composite alarm in one DeleteAlarms request.");
+    }
+    // An alarm a composite's rule still references cannot be deleted (unless that composite goes too).
+    const deleting = new Set(input.AlarmNames);
+    for (const name of input.AlarmNames) {
+      const parents = this.composites.parents(scope, name).filter((p) => !deleting.has(p.AlarmName!));
+      if (parents.length > 0) {
+        throw CwErrors.validation(
+          `Alarm ${name} cannot be deleted because it is referenced by composite alarm(s) [${parents.map((p) => p.AlarmName).join(", ")}].`,
+        );
+      }
+    }
     // AWS deletes the alarms that exist and quietly ignores names that match none.
     const present = input.AlarmNames.filter((name) => alarms.has(name));
     this.cloud.documents.transaction(() => {
+      for (const name of compositeNames) this.composites.deleteOne(scope, name);
       for (const name of present) {
         const record = alarms.get(name)!;
         this.forget(scope, record.alarm);
@@ -217,7 +302,14 @@ export class Alarms {
 
   setActionsEnabled(scope: Scope, input: EnableAlarmActionsInput | DisableAlarmActionsInput, enabled: boolean): void {
     const alarms = this.store.alarms(scope);
+    const composites = this.composites.alarms(scope);
     for (const name of input.AlarmNames) {
+      if (composites.has(name)) {
+        composites.update(name, (record) => {
+          record.alarm.ActionsEnabled = enabled;
+        });
+        continue;
+      }
       alarms.update(name, (record) => {
         record.alarm.ActionsEnabled = enabled;
       });
@@ -226,7 +318,8 @@ export class Alarms {
 
   async setState(scope: Scope, input: SetAlarmStateInput): Promise<void> {
     const record = this.store.alarms(scope).get(input.AlarmName);
-    if (!record) throw CwErrors.alarmNotFound();
+    const composite = record ? undefined : this.composites.alarms(scope).get(input.AlarmName);
+    if (!record && !composite) throw CwErrors.alarmNotFound();
     let data: Record<string, unknown> | undefined;
     if (input.StateReasonData !== undefined) {
       try {
@@ -236,6 +329,11 @@ export class Alarms {
       } catch {
         throw CwErrors.invalidFormat("The value of StateReasonData is not valid JSON.");
       }
+    }
+    if (!record) {
+      // A composite keeps the state set until one of its children next changes state.
+      await this.composites.setState(scope, input.AlarmName, input.StateValue, input.StateReason, input.StateReasonData);
+      return;
     }
     await this.apply(scope, input.AlarmName, { state: input.StateValue, reason: input.StateReason, reasonData: data ?? {} }, input.StateReasonData);
     // The state set lasts until the next evaluation, which a sleeping alarm must still get.
@@ -250,9 +348,9 @@ export class Alarms {
       if (!match) throw CwErrors.invalidNextToken();
       offset = Number(match[1]);
     }
-    if (input.AlarmTypes && !input.AlarmTypes.includes("MetricAlarm")) return { AlarmHistoryItems: [] };
     const { items, more } = this.store.history(scope, {
       alarmName: input.AlarmName,
+      alarmTypes: input.AlarmTypes ?? ["MetricAlarm"],
       itemType: input.HistoryItemType,
       from: input.StartDate?.getTime(),
       to: input.EndDate?.getTime(),
@@ -268,10 +366,19 @@ export class Alarms {
   findByArn(scope: Scope, resourceArn: string): AlarmRecord | undefined {
     const prefix = this.arnFor(scope, "");
     if (!resourceArn.startsWith(prefix)) return undefined;
-    return this.store.alarms(scope).get(resourceArn.slice(prefix.length));
+    const name = resourceArn.slice(prefix.length);
+    const composite = this.composites.alarms(scope).get(name);
+    if (composite) return { alarm: composite.alarm as MetricAlarm, tags: composite.tags };
+    return this.store.alarms(scope).get(name);
   }
 
   setTags(scope: Scope, name: string, tags: Tag[]): void {
+    if (this.composites.alarms(scope).has(name)) {
+      this.composites.alarms(scope).update(name, (record) => {
+        record.tags = tags;
+      });
+      return;
+    }
     this.store.alarms(scope).update(name, (record) => {
       record.tags = tags;
     });
@@ -333,6 +440,7 @@ export class Alarms {
       }
     });
     if (changed && updated?.ActionsEnabled) await this.runActions(scope, updated, outcome.state);
+    if (changed) await this.composites.childChanged(scope, name);
   }
 
   private async runActions(scope: Scope, alarm: MetricAlarm, state: StateValue): Promise<void> {

@@ -143,16 +143,35 @@ export class AddressesModule {
     const scope = scopeOf(ctx);
     const address = this.find(scope, input.AllocationId, input.PublicIp);
     if (!input.InstanceId && !input.NetworkInterfaceId) throw Ec2Errors.missingParameter("instanceId");
-    if (!input.InstanceId) throw Ec2Errors.custom("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${input.NetworkInterfaceId}' does not exist`);
-    checkIdShape(input.InstanceId, KINDS.instance);
-    const instance = this.holders?.live(scope, input.InstanceId);
-    if (!instance) throw Ec2Errors.notFound(KINDS.instance.notFoundCode, KINDS.instance.noun, [input.InstanceId]);
+    if (input.InstanceId && input.NetworkInterfaceId) {
+      throw Ec2Errors.invalidParameterCombination("You may specify either an instance or a network interface, not both.");
+    }
+    let instanceId = input.InstanceId;
+    if (!instanceId) {
+      // A network interface: an instance's primary one (interfaces of their own take no Elastic IP in Stratus).
+      const eniId = input.NetworkInterfaceId!;
+      checkIdShape(eniId, { prefix: "eni", notFoundCode: "InvalidNetworkInterfaceID.NotFound", noun: "networkInterface" });
+      const owner = this.state
+        .instances(scope)
+        .values()
+        .find((i) => i._eni?.id === eniId && i.State?.Name !== "terminated");
+      if (!owner) {
+        if (this.state.collection("network-interfaces", scope).get(eniId)) {
+          throw Ec2Errors.unsupportedOperation("Elastic IPs on network interfaces other than an instance's primary one are not supported by Stratus yet.");
+        }
+        throw Ec2Errors.custom("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${eniId}' does not exist`);
+      }
+      instanceId = owner.InstanceId!;
+    }
+    checkIdShape(instanceId, KINDS.instance);
+    const instance = this.holders?.live(scope, instanceId);
+    if (!instance) throw Ec2Errors.notFound(KINDS.instance.notFoundCode, KINDS.instance.noun, [instanceId]);
     const stateName = instance.State?.Name;
     if (stateName !== "running" && stateName !== "stopped") {
-      throw Ec2Errors.incorrectInstanceState(`The pending-instance-creation instance to which '${input.InstanceId}' is attached is not in a valid state for this operation`);
+      throw Ec2Errors.incorrectInstanceState(`The pending-instance-creation instance to which '${instanceId}' is attached is not in a valid state for this operation`);
     }
     if (input.PrivateIpAddress && input.PrivateIpAddress !== instance.PrivateIpAddress) {
-      throw Ec2Errors.invalidParameterValue(`The specified private IP address ${input.PrivateIpAddress} is not assigned to the network interface of instance ${input.InstanceId}.`);
+      throw Ec2Errors.invalidParameterValue(`The specified private IP address ${input.PrivateIpAddress} is not assigned to the network interface of instance ${instanceId}.`);
     }
     if (address.AssociationId) {
       if (address.InstanceId === instance.InstanceId) return { AssociationId: address.AssociationId };
@@ -166,7 +185,7 @@ export class AddressesModule {
       if (other.InstanceId === instance.InstanceId && other.AllocationId !== address.AllocationId) this.disassociate(scope, other, false);
     }
     const associationId = ec2Id("eipassoc");
-    const networkInterfaceId = instance.NetworkInterfaces?.[0]?.NetworkInterfaceId;
+    const networkInterfaceId = instance._eni?.id;
     this.addresses(scope).update(address.AllocationId!, (a) => {
       a.AssociationId = associationId;
       a.InstanceId = instance.InstanceId;

@@ -59,9 +59,13 @@ export class ImagesModule implements ImageLookup {
   onStart(): void {
     this.cloud.scheduler.on(JOB_AVAILABLE, (job: Job<{ imageId: string }>) => {
       const scope = { account: job.account, region: job.region };
-      this.owned(scope).update(job.payload.imageId, (image) => {
-        if (image.State === "pending") image.State = "available";
-      });
+      const image = this.owned(scope).get(job.payload.imageId);
+      if (!image || image.State !== "pending") return;
+      // A copied image waits for its snapshots' copies to complete.
+      const snapshots = this.state.snapshots(scope);
+      const waiting = (image.BlockDeviceMappings ?? []).some((m) => m.Ebs?.SnapshotId && snapshots.get(m.Ebs.SnapshotId)?.State === "pending");
+      if (waiting) this.scheduleAvailable(scope, image.ImageId!);
+      else this.owned(scope).update(job.payload.imageId, (record) => void (record.State = "available"));
     });
   }
 
@@ -197,14 +201,7 @@ export class ImagesModule implements ImageLookup {
       throw Ec2Errors.incorrectInstanceState(`The instance '${input.InstanceId}' is not in a state from which it can be imaged.`);
     }
     const name = input.Name;
-    if (name.length < 3 || name.length > 128 || !/^[a-zA-Z0-9()[\] ./\-'@_]+$/.test(name)) {
-      throw Ec2Errors.custom(
-        "InvalidAMIName.Malformed",
-        "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'",
-      );
-    }
-    const duplicate = this.owned(scope).values().find((image) => image.Name === name);
-    if (duplicate) throw Ec2Errors.custom("InvalidAMIName.Duplicate", `AMI name ${name} is already in use by AMI ${duplicate.ImageId}`);
+    this.checkNewName(scope, name);
     const source = this.find(scope, instance.ImageId ?? "");
     const imageId = ec2Id("ami");
     const excluded = (input.BlockDeviceMappings ?? []).filter((m) => m.NoDevice !== undefined).map((m) => m.DeviceName!);
@@ -253,15 +250,33 @@ export class ImagesModule implements ImageLookup {
       _launchPermissions: [],
     };
     this.owned(scope).put(imageId, record);
+    this.scheduleAvailable(scope, imageId);
+    return { ImageId: imageId };
+  }
+
+  /** A new image's name: AWS's pattern, unique among the account's images of the region. */
+  checkNewName(scope: Scope, name: string | undefined): void {
+    if (!name) throw Ec2Errors.missingParameter("name");
+    if (name.length < 3 || name.length > 128 || !/^[a-zA-Z0-9()[\] ./\-'@_]+$/.test(name)) {
+      throw Ec2Errors.custom(
+        "InvalidAMIName.Malformed",
+        "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'",
+      );
+    }
+    const duplicate = this.owned(scope).values().find((image) => image.Name === name);
+    if (duplicate) throw Ec2Errors.custom("InvalidAMIName.Duplicate", `AMI name ${name} is already in use by AMI ${duplicate.ImageId}`);
+  }
+
+  /** A pending image becomes available after IMAGE_PENDING_MS, once its snapshots are complete. */
+  scheduleAvailable(scope: Scope, imageId: string, inMs = IMAGE_PENDING_MS): void {
     this.cloud.scheduler.schedule({
       kind: JOB_AVAILABLE,
-      due: this.cloud.clock.now() + IMAGE_PENDING_MS,
+      due: this.cloud.clock.now() + inMs,
       key: `ec2/image/${scope.account}/${scope.region}/${imageId}`,
       account: scope.account,
       region: scope.region,
       payload: { imageId },
     });
-    return { ImageId: imageId };
   }
 
   DeregisterImage(input: DeregisterImageRequest, ctx: CallContext): DeregisterImageResult {

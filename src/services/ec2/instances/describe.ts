@@ -14,6 +14,7 @@ import type {
   GetConsoleOutputResult,
   Instance,
   InstanceAttribute,
+  InstanceNetworkInterface,
   InstanceStatus,
   ModifyInstanceAttributeRequest,
   MonitorInstancesRequest,
@@ -37,11 +38,17 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { MAX_USER_DATA_BYTES } from "./launch.js";
 import { isVisible, type InstancesModule } from "./module.js";
 import { attachmentsByInstance, instanceView, publicIpOf } from "./records.js";
+import { secondaryInterfaces } from "../network/interfaces.js";
 
 type R = InstanceRecord;
 
-function instanceFields(scope: Scope, mappings: () => Map<string, NonNullable<Instance["BlockDeviceMappings"]>>): Record<string, FilterField<R>> {
+function instanceFields(
+  scope: Scope,
+  mappings: () => Map<string, NonNullable<Instance["BlockDeviceMappings"]>>,
+  secondary: () => Map<string, InstanceNetworkInterface[]>,
+): Record<string, FilterField<R>> {
   const bdm = (r: R) => mappings().get(r.InstanceId!) ?? [];
+  const more = (r: R) => secondary().get(r.InstanceId!) ?? [];
   return {
     affinity: (r) => r.Placement?.Affinity,
     architecture: (r) => r.Architecture,
@@ -89,17 +96,20 @@ function instanceFields(scope: Scope, mappings: () => Map<string, NonNullable<In
     "metadata-options.http-tokens": (r) => r.MetadataOptions?.HttpTokens,
     "metadata-options.instance-metadata-tags": (r) => r.MetadataOptions?.InstanceMetadataTags,
     "monitoring-state": (r) => r.Monitoring?.State,
-    "network-interface.addresses.private-ip-address": (r) => r.PrivateIpAddress,
+    // The primary interface (in the record) and the instance's other attached interfaces.
+    "network-interface.addresses.private-ip-address": (r) => [r.PrivateIpAddress, ...more(r).map((n) => n.PrivateIpAddress)],
     "network-interface.addresses.primary": () => true,
     "network-interface.addresses.association.public-ip": (r) => publicIpOf(r),
     "network-interface.association.public-ip": (r) => publicIpOf(r),
-    "network-interface.attachment.device-index": () => 0,
-    "network-interface.mac-address": (r) => r._eni.mac,
-    "network-interface.network-interface-id": (r) => r._eni.id,
-    "network-interface.private-dns-name": (r) => r.PrivateDnsName,
-    "network-interface.subnet-id": (r) => r.SubnetId,
+    "network-interface.attachment.device-index": (r) => [0, ...more(r).map((n) => n.Attachment?.DeviceIndex)],
+    "network-interface.attachment.attachment-id": (r) => [r._eni.attachmentId, ...more(r).map((n) => n.Attachment?.AttachmentId)],
+    "network-interface.description": (r) => [r._eni.description ?? "", ...more(r).map((n) => n.Description)],
+    "network-interface.mac-address": (r) => [r._eni.mac, ...more(r).map((n) => n.MacAddress)],
+    "network-interface.network-interface-id": (r) => [r._eni.id, ...more(r).map((n) => n.NetworkInterfaceId)],
+    "network-interface.private-dns-name": (r) => [r.PrivateDnsName, ...more(r).map((n) => n.PrivateDnsName)],
+    "network-interface.subnet-id": (r) => [r.SubnetId, ...more(r).map((n) => n.SubnetId)],
     "network-interface.vpc-id": (r) => r.VpcId,
-    "network-interface.group-id": (r) => r.SecurityGroups?.map((g) => g.GroupId),
+    "network-interface.group-id": (r) => [...(r.SecurityGroups ?? []), ...more(r).flatMap((n) => n.Groups ?? [])].map((g) => g.GroupId),
     "network-interface.status": () => "in-use",
     "owner-id": () => scope.account,
     "placement-group-name": (r) => r.Placement?.GroupName || undefined,
@@ -149,9 +159,12 @@ export class InstanceQueriesModule {
     // Block device mappings come from the volumes: all of them only when a filter asks.
     let all: Map<string, NonNullable<Instance["BlockDeviceMappings"]>> | undefined;
     const allMappings = () => (all ??= attachmentsByInstance(this.state.volumes(scope).values()));
-    const predicate = compileFilters<R>(input.Filters, { fields: instanceFields(scope, allMappings), tags: (r) => r.Tags });
+    let interfaces: Map<string, InstanceNetworkInterface[]> | undefined;
+    const allInterfaces = () => (interfaces ??= secondaryInterfaces(this.state, scope));
+    const predicate = compileFilters<R>(input.Filters, { fields: instanceFields(scope, allMappings, allInterfaces), tags: (r) => r.Tags });
     const page = paginate(records.filter(predicate), input, { min: 5, max: 1000, idsParameter: "instancesSet" }, sortKey, idsGiven);
     const mappings = all ?? attachmentsByInstance(this.state.volumes(scope).values(), new Set(page.items.map((r) => r.InstanceId!)));
+    const secondary = allInterfaces();
     const reservations = new Map<string, Reservation>();
     for (const record of page.items) {
       let reservation = reservations.get(record._reservationId);
@@ -159,7 +172,7 @@ export class InstanceQueriesModule {
         reservation = { ReservationId: record._reservationId, OwnerId: scope.account, RequesterId: record._requesterId, Groups: [], Instances: [] };
         reservations.set(record._reservationId, reservation);
       }
-      reservation.Instances!.push(instanceView(record, scope, mappings.get(record.InstanceId!)));
+      reservation.Instances!.push(instanceView(record, scope, mappings.get(record.InstanceId!), secondary.get(record.InstanceId!)));
     }
     return { Reservations: [...reservations.values()], NextToken: page.nextToken };
   }

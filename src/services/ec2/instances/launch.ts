@@ -4,7 +4,7 @@
  * profile, user data, tags and block devices every instance of the
  * reservation gets.
  */
-import type { Image, InstanceTypeInfo, RunInstancesRequest, Subnet, Tag } from "../../../generated/ec2.js";
+import type { Image, InstanceNetworkInterfaceSpecification, InstanceTypeInfo, NetworkInterface, RunInstancesRequest, Subnet, Tag } from "../../../generated/ec2.js";
 import type { Scope } from "../../../state/documents.js";
 import { IamStore } from "../../iam/store.js";
 import type { ImagesModule } from "../images/module.js";
@@ -29,6 +29,8 @@ export interface LaunchDeps {
   images: ImagesModule;
   keys: KeyPairsModule;
   iam: IamStore;
+  /** A network interface of its own (CreateNetworkInterface), for launches onto an existing one. */
+  findInterface(scope: Scope, id: string): NetworkInterface | undefined;
 }
 
 export interface LaunchPlan {
@@ -43,6 +45,8 @@ export interface LaunchPlan {
   userData?: string;
   instanceTags: Tag[];
   volumeTags: Tag[];
+  /** Tags of the instance's primary network interface. */
+  interfaceTags: Tag[];
   /** Tags for the spot request a spot launch creates. */
   spotRequestTags: Tag[];
   mappings: LaunchMapping[];
@@ -57,6 +61,11 @@ export interface LaunchPlan {
   tenancy: "default" | "dedicated" | "host";
   clientToken?: string;
   metadataHttpTokens: "optional" | "required";
+  cpuCredits?: string;
+  /** An existing interface that becomes the instance's primary one (DeviceIndex 0 with NetworkInterfaceId). */
+  primaryInterface?: { record: NetworkInterface; deleteOnTermination: boolean };
+  /** Interfaces at device index 1 and up, created or attached once the instance exists. */
+  secondaryInterfaces: InstanceNetworkInterfaceSpecification[];
 }
 
 /** Validates a RunInstances request and resolves everything it names. */
@@ -69,7 +78,7 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
 
   const byType = tagsBySpecification(input.TagSpecifications, ["instance", "volume", "network-interface", "spot-instances-request", "elastic-gpu"]);
 
-  if (input.LaunchTemplate) throw Ec2Errors.unsupportedOperation("Launch templates are not supported by Stratus yet.");
+  if (input.LaunchTemplate) throw Ec2Errors.unsupportedOperation("Launch templates must be resolved before the launch is planned.");
   if (!input.ImageId) throw Ec2Errors.missingParameter("ImageId");
   const image = deps.images.require(scope, input.ImageId);
   if (image.State !== "available") {
@@ -94,8 +103,28 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
   if (input.NetworkInterfaces?.length && (input.SecurityGroupIds?.length || input.SecurityGroups?.length)) {
     throw Ec2Errors.invalidParameterCombination("Network interfaces and an instance-level security groups may not be specified on the same request");
   }
-  if (eni?.NetworkInterfaceId) throw Ec2Errors.unsupportedOperation("Attaching existing network interfaces at launch is not supported by Stratus yet.");
-  const subnetId = input.SubnetId ?? eni?.SubnetId;
+  const indexes = (input.NetworkInterfaces ?? []).map((n) => n.DeviceIndex ?? 0);
+  if (new Set(indexes).size !== indexes.length) throw Ec2Errors.invalidParameterValue("Each network interface requires a unique device index.");
+  if (input.NetworkInterfaces?.length && !indexes.includes(0)) throw Ec2Errors.invalidParameterValue("Network interface with device index 0 is required.");
+  const secondaryInterfaces = (input.NetworkInterfaces ?? []).filter((n) => (n.DeviceIndex ?? 0) !== 0);
+  if (secondaryInterfaces.some((n) => n.NetworkInterfaceId) && maxCount > 1) {
+    throw Ec2Errors.invalidParameterCombination("Existing network interfaces cannot be attached when launching more than one instance.");
+  }
+  let primaryInterface: LaunchPlan["primaryInterface"];
+  if (eni?.NetworkInterfaceId) {
+    if (eni.SubnetId || eni.Groups?.length || eni.PrivateIpAddress || eni.AssociatePublicIpAddress !== undefined) {
+      throw Ec2Errors.invalidParameterCombination("Network interface ID and subnet, security groups, private IP address or public IP association may not be specified on the same network interface");
+    }
+    if (maxCount > 1) throw Ec2Errors.invalidParameterCombination("Existing network interfaces cannot be attached when launching more than one instance.");
+    checkIdShape(eni.NetworkInterfaceId, { prefix: "eni", notFoundCode: "InvalidNetworkInterfaceID.NotFound", noun: "networkInterface" });
+    const record = deps.findInterface(scope, eni.NetworkInterfaceId);
+    if (!record) throw Ec2Errors.notFound("InvalidNetworkInterfaceID.NotFound", "networkInterface", [eni.NetworkInterfaceId]);
+    if (record.Attachment?.InstanceId || record.Status !== "available") {
+      throw Ec2Errors.custom("InvalidNetworkInterface.InUse", `Interface: [${record.NetworkInterfaceId}] in use.`);
+    }
+    primaryInterface = { record, deleteOnTermination: eni.DeleteOnTermination ?? false };
+  }
+  const subnetId = input.SubnetId ?? eni?.SubnetId ?? primaryInterface?.record.SubnetId;
   const wantedZone = input.Placement?.AvailabilityZone;
   if (wantedZone && !findZone(scope.region, wantedZone)) throw Ec2Errors.invalidParameterValue(`Invalid availability zone: [${wantedZone}]`);
   let subnet: Subnet;
@@ -121,7 +150,7 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
   }
 
   // Security groups: ids or names, else the VPC's default group.
-  const groupIds = [...(input.SecurityGroupIds ?? []), ...(eni?.Groups ?? [])];
+  const groupIds = [...(input.SecurityGroupIds ?? []), ...(eni?.Groups ?? []), ...(primaryInterface?.record.Groups ?? []).map((g) => g.GroupId!)];
   const groupNames = input.SecurityGroups ?? [];
   let groups = deps.groups.resolveForLaunch(scope, subnet.VpcId!, groupIds, groupNames);
   if (groups.length === 0) {
@@ -159,13 +188,18 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
   const rootDeviceName = image.RootDeviceName ?? "/dev/xvda";
   const mappings = mergeMappings(image, input.BlockDeviceMappings ?? []);
 
-  let privateIp = input.PrivateIpAddress ?? eni?.PrivateIpAddress;
+  let privateIp = input.PrivateIpAddress ?? eni?.PrivateIpAddress ?? primaryInterface?.record.PrivateIpAddress;
   if (privateIp) {
     if (maxCount > 1) throw Ec2Errors.invalidParameterCombination("Cannot specify a private IP address when launching more than one instance.");
     if (!deps.network.subnetHolds(subnet, privateIp)) {
       throw Ec2Errors.invalidParameterValue(`Address ${privateIp} does not fall within the subnet's address range`);
     }
   } else privateIp = undefined;
+
+  const cpuCredits = input.CreditSpecification?.CpuCredits;
+  if (cpuCredits !== undefined && cpuCredits !== "standard" && cpuCredits !== "unlimited") {
+    throw Ec2Errors.invalidParameterValue(`Value (${cpuCredits}) for parameter cpuCredits is invalid. Valid values are 'standard' and 'unlimited'.`);
+  }
 
   const tenancy = input.Placement?.Tenancy ?? "default";
   if (tenancy !== "default" && tenancy !== "dedicated" && tenancy !== "host") throw Ec2Errors.invalidValueFor(tenancy, "tenancy");
@@ -182,12 +216,17 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
     keyName: input.KeyName,
     profile,
     userData,
-    instanceTags: byType.get("instance") ?? [],
+    // Instances launched from a template carry aws:ec2launchtemplate:id/version.
+    instanceTags: [...(byType.get("instance") ?? []), ...((input as { _systemTags?: Tag[] })._systemTags ?? [])],
     volumeTags: byType.get("volume") ?? [],
+    interfaceTags: byType.get("network-interface") ?? [],
     spotRequestTags: byType.get("spot-instances-request") ?? [],
     mappings,
     rootDeviceName,
-    autoPublicIp: eni?.AssociatePublicIpAddress ?? subnet.MapPublicIpOnLaunch ?? false,
+    // EC2 assigns a public address only to a primary interface it creates.
+    autoPublicIp: primaryInterface ? false : (eni?.AssociatePublicIpAddress ?? subnet.MapPublicIpOnLaunch ?? false),
+    primaryInterface,
+    secondaryInterfaces,
     privateIp,
     monitoring: input.Monitoring?.Enabled ?? false,
     ebsOptimized: input.EbsOptimized ?? type.EbsInfo?.EbsOptimizedSupport === "default",
@@ -197,6 +236,7 @@ export function planLaunch(deps: LaunchDeps, scope: Scope, input: RunInstancesRe
     tenancy,
     clientToken: input.ClientToken,
     metadataHttpTokens: input.MetadataOptions?.HttpTokens ?? (image.ImdsSupport === "v2.0" ? "required" : "optional"),
+    cpuCredits,
   };
 }
 

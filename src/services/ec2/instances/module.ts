@@ -42,6 +42,7 @@ import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
 import { attachmentsByInstance, instanceView, publicIpOf, stateOf } from "./records.js";
+import { interfaceAddresses, interfaces, secondaryInterfaces } from "../network/interfaces.js";
 
 const JOB_TRANSITION = "ec2.instance.transition";
 /** Terminated instances stay visible this long. */
@@ -76,6 +77,10 @@ export class InstancesModule implements InstanceLookup {
   private readonly listeners: StateListener[] = [];
   /** Called when an instance starts running or stops, so metrics publishing follows. */
   onActivity: ((scope: Scope) => void) | undefined;
+  /** RunInstances with LaunchTemplate: the template's parameters merged under the call's (set by the launch templates module). */
+  templateResolver: ((scope: Scope, input: RunInstancesRequest) => RunInstancesRequest) | undefined;
+  /** Creates or attaches a launch's interfaces at device index 1 and up (set by the network interfaces module). */
+  secondaryInterfaceLauncher: ((scope: Scope, instance: InstanceRecord, specs: LaunchPlan["secondaryInterfaces"]) => void) | undefined;
   /** RunInstances with InstanceMarketOptions.MarketType=spot is delegated to the spot module. */
   spotLauncher: ((scope: Scope, input: RunInstancesRequest, ctx: CallContext) => Reservation) | undefined;
 
@@ -167,26 +172,28 @@ export class InstancesModule implements InstanceLookup {
   reservationView(scope: Scope, records: InstanceRecord[]): Reservation {
     const first = records[0];
     const mappings = attachmentsByInstance(this.state.volumes(scope).values());
+    const secondary = secondaryInterfaces(this.state, scope);
     return {
       ReservationId: first._reservationId,
       OwnerId: scope.account,
       RequesterId: first._requesterId,
       Groups: [],
-      Instances: records.map((r) => instanceView(r, scope, mappings.get(r.InstanceId!))),
+      Instances: records.map((r) => instanceView(r, scope, mappings.get(r.InstanceId!), secondary.get(r.InstanceId!))),
     };
   }
 
   // ---- RunInstances ----
 
-  RunInstances(input: RunInstancesRequest, ctx: CallContext): Reservation {
+  RunInstances(request: RunInstancesRequest, ctx: CallContext): Reservation {
     const scope = scopeOf(ctx);
-    if (input.ClientToken) {
-      this.clientTokens.earlier(scope, "RunInstances", input.ClientToken, input);
+    if (request.ClientToken) {
+      this.clientTokens.earlier(scope, "RunInstances", request.ClientToken, request);
       const existing = this.instances(scope)
         .values()
-        .filter((i) => i.ClientToken === input.ClientToken);
+        .filter((i) => i.ClientToken === request.ClientToken);
       if (existing.length) return this.reservationView(scope, existing);
     }
+    const input = this.withTemplate(scope, request);
     let reservation: Reservation;
     if (input.InstanceMarketOptions?.MarketType === "spot") {
       if (!this.spotLauncher) throw Ec2Errors.unsupportedOperation("Spot launches are not available.");
@@ -195,13 +202,28 @@ export class InstancesModule implements InstanceLookup {
       if (input.InstanceMarketOptions?.MarketType) throw Ec2Errors.invalidValueFor(input.InstanceMarketOptions.MarketType, "MarketType");
       reservation = this.launch(scope, input, {});
     }
-    this.clientTokens.remember(scope, "RunInstances", input.ClientToken, input, (reservation.Instances ?? []).map((i) => i.InstanceId!));
+    this.clientTokens.remember(scope, "RunInstances", request.ClientToken, request, (reservation.Instances ?? []).map((i) => i.InstanceId!));
     return reservation;
+  }
+
+  /** The request with its launch template's parameters merged in (the request unchanged without one). */
+  withTemplate(scope: Scope, input: RunInstancesRequest): RunInstancesRequest {
+    if (!input.LaunchTemplate) return input;
+    if (!this.templateResolver) throw Ec2Errors.unsupportedOperation("Launch templates are not available.");
+    return this.templateResolver(scope, input);
   }
 
   /** Checks a launch without making it (spot requests validate their specification up front). */
   validateLaunch(scope: Scope, input: RunInstancesRequest): LaunchPlan {
-    return planLaunch({ ...this.deps, iam: this.iam }, scope, input, () => this.liveRecords(scope));
+    return planLaunch({ ...this.deps, iam: this.iam, findInterface: (s, id) => this.findInterface(s, id) }, scope, input, () => this.liveRecords(scope));
+  }
+
+  /** An interface by id: one of its own, or an instance's primary one (shown in use). */
+  private findInterface(scope: Scope, id: string) {
+    const own = interfaces(this.state, scope).get(id);
+    if (own) return own;
+    const holder = this.liveRecords(scope).find((i) => i._eni.id === id);
+    return holder ? { NetworkInterfaceId: id, Status: "in-use" as const, Attachment: { InstanceId: holder.InstanceId } } : undefined;
   }
 
   /** Validates and launches: RunInstances, spot requests and fleets all come through here. */
@@ -227,6 +249,7 @@ export class InstancesModule implements InstanceLookup {
     const reservationId = ec2Id("r");
     const subnet = plan.subnet;
     const usedPrivate = new Set(this.liveRecords(scope).filter((i) => i.SubnetId === subnet.SubnetId).map((i) => i.PrivateIpAddress!));
+    for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) if (ip !== plan.primaryInterface?.record.PrivateIpAddress) usedPrivate.add(ip);
     const cidr = parseCidr4(subnet.CidrBlock!)!;
     const free = cidrSize(cidr) - 5 - usedPrivate.size;
     if (plan.privateIp && usedPrivate.has(plan.privateIp)) throw Ec2Errors.custom("InvalidIPAddress.InUse", `Address ${plan.privateIp} is in use.`);
@@ -304,7 +327,9 @@ export class InstancesModule implements InstanceLookup {
         _disableApiTermination: plan.disableApiTermination,
         _disableApiStop: plan.disableApiStop,
         _shutdownBehavior: plan.shutdownBehavior,
-        _eni: { id: ec2Id("eni"), attachmentId: ec2Id("eni-attach"), mac: macAddress() },
+        _eni: { id: ec2Id("eni"), attachmentId: ec2Id("eni-attach"), mac: macAddress(), tags: plan.interfaceTags.length ? plan.interfaceTags : undefined },
+        _cpuCredits: plan.cpuCredits,
+        _profileAssociation: plan.profile ? { id: ec2Id("iip-assoc"), at: now } : undefined,
       };
       if (plan.autoPublicIp) {
         record._publicIp = allocatePublicIp(scope.region, publicInUse);
@@ -317,7 +342,26 @@ export class InstancesModule implements InstanceLookup {
         mappings: plan.mappings,
         tags: plan.volumeTags,
       });
+      const existing = plan.primaryInterface;
+      if (existing) {
+        // The existing interface becomes the primary one, which lives in the instance record.
+        record._eni = {
+          id: existing.record.NetworkInterfaceId!,
+          attachmentId: ec2Id("eni-attach"),
+          mac: existing.record.MacAddress!,
+          description: existing.record.Description,
+          deleteOnTermination: existing.deleteOnTermination,
+          tags: existing.record.TagSet,
+        };
+        record.SourceDestCheck = existing.record.SourceDestCheck ?? true;
+        interfaces(this.state, scope).delete(existing.record.NetworkInterfaceId!);
+      }
       this.instances(scope).put(instanceId, record);
+      if (plan.secondaryInterfaces.length) {
+        if (!this.secondaryInterfaceLauncher) throw Ec2Errors.unsupportedOperation("Secondary network interfaces are not available.");
+        this.secondaryInterfaceLauncher(scope, record, plan.secondaryInterfaces);
+        for (const ip of interfaceAddresses(this.state, scope, subnet.SubnetId!)) usedPrivate.add(ip);
+      }
       this.scheduleTransition(scope, record, "running", this.driver.boot(this.driverView(scope, record)).durationMs);
       records.push(record);
     }
@@ -400,6 +444,26 @@ export class InstancesModule implements InstanceLookup {
       reason,
     );
     this.flushTransitions();
+    return change;
+  }
+
+  /** Stops an instance for the service (a spot interruption). */
+  stopBySystem(scope: Scope, record: InstanceRecord): InstanceStateChange {
+    const change = this.transition(
+      scope,
+      record,
+      (r) => (r.State!.Name === "running" || r.State!.Name === "pending" ? this.beginStop(scope, r, false, "system") : undefined),
+      "system",
+    );
+    this.flushTransitions();
+    return change;
+  }
+
+  /** Starts a stopped instance for the service (a spot request resuming after a price stop). */
+  startBySystem(scope: Scope, record: InstanceRecord): InstanceStateChange {
+    const change = this.transition(scope, record, (r) => (r.State!.Name === "stopped" ? this.beginStart(scope, r) : undefined), "system");
+    this.flushTransitions();
+    this.onActivity?.(scope);
     return change;
   }
 

@@ -1,5 +1,5 @@
 /** Instance states and how a stored instance record is shown by the API. */
-import type { Instance, InstanceBlockDeviceMapping, InstanceStateName } from "../../../generated/ec2.js";
+import type { Instance, InstanceBlockDeviceMapping, InstanceNetworkInterface, InstanceStateName } from "../../../generated/ec2.js";
 import type { Scope } from "../../../state/documents.js";
 import { publicDnsName } from "../network/public-ips.js";
 import type { InstanceRecord, VolumeRecord } from "../state.js";
@@ -49,7 +49,13 @@ export function attachmentsByInstance(volumes: readonly VolumeRecord[], only?: R
 }
 
 /** The instance as Describe* and RunInstances show it. */
-export function instanceView(record: InstanceRecord, scope: Scope, mappings: InstanceBlockDeviceMapping[] | undefined): Instance {
+export function instanceView(
+  record: InstanceRecord,
+  scope: Scope,
+  mappings: InstanceBlockDeviceMapping[] | undefined,
+  /** Interfaces of their own attached to the instance (device index 1 and up). */
+  secondary: InstanceNetworkInterface[] = [],
+): Instance {
   const {
     _userData,
     _hideAfter,
@@ -66,6 +72,8 @@ export function instanceView(record: InstanceRecord, scope: Scope, mappings: Ins
     _disableApiStop,
     _shutdownBehavior,
     _eni,
+    _cpuCredits,
+    _profileAssociation,
     ...instance
   } = record;
   const publicIp = publicIpOf(record);
@@ -92,12 +100,12 @@ export function instanceView(record: InstanceRecord, scope: Scope, mappings: Ins
             Attachment: {
               AttachTime: new Date(_createdAt),
               AttachmentId: _eni.attachmentId,
-              DeleteOnTermination: true,
+              DeleteOnTermination: _eni.deleteOnTermination ?? true,
               DeviceIndex: 0,
               Status: launching ? "attaching" : "attached",
               NetworkCardIndex: 0,
             },
-            Description: "",
+            Description: _eni.description ?? "",
             Groups: instance.SecurityGroups,
             Ipv6Addresses: [],
             MacAddress: _eni.mac,
@@ -114,6 +122,7 @@ export function instanceView(record: InstanceRecord, scope: Scope, mappings: Ins
             VpcId: instance.VpcId,
             InterfaceType: "interface",
           },
+          ...secondary,
         ],
   };
   if (terminated) {

@@ -17,12 +17,18 @@ import type {
   DeleteInternetGatewayRequest,
   DeleteSubnetRequest,
   DeleteVpcRequest,
+  CreateDefaultVpcRequest,
+  DescribeDhcpOptionsRequest,
+  DescribeDhcpOptionsResult,
+  DhcpOptions,
+  CreateDefaultVpcResult,
+  DescribeVpcAttributeRequest,
+  DescribeVpcAttributeResult,
+  ModifyVpcAttributeRequest,
   DescribeAccountAttributesRequest,
   DescribeAccountAttributesResult,
   DescribeInternetGatewaysRequest,
   DescribeInternetGatewaysResult,
-  DescribeRouteTablesRequest,
-  DescribeRouteTablesResult,
   DescribeSubnetsRequest,
   DescribeSubnetsResult,
   DescribeVpcsRequest,
@@ -53,6 +59,12 @@ interface NetworkMeta {
 }
 
 const MAX_VPCS = 5;
+
+interface VpcAttributes {
+  enableDnsSupport: boolean;
+  enableDnsHostnames: boolean;
+  enableNetworkAddressUsageMetrics: boolean;
+}
 
 export class NetworkModule {
   /** Scopes whose defaults exist (the marker document is the durable truth). */
@@ -155,6 +167,9 @@ export class NetworkModule {
       if (!instance.SubnetId || instance.State?.Name === "terminated") continue;
       counts.set(instance.SubnetId, (counts.get(instance.SubnetId) ?? 0) + 1);
     }
+    for (const eni of this.state.collection<{ SubnetId?: string }>("network-interfaces", scope).values()) {
+      if (eni.SubnetId) counts.set(eni.SubnetId, (counts.get(eni.SubnetId) ?? 0) + 1);
+    }
     return counts;
   }
 
@@ -230,8 +245,106 @@ export class NetworkModule {
       for (const table of this.routeTables(scope).values().filter((t) => t.VpcId === id)) this.routeTables(scope).delete(table.RouteTableId!);
       for (const group of this.groups(scope).values().filter((g) => g.VpcId === id)) this.groups(scope).delete(group.GroupId!);
       this.vpcs(scope).delete(id);
+      this.state.collection<VpcAttributes>("vpc-attributes", scope).delete(id);
       if (vpc.IsDefault) this.meta(scope).update("network", (m) => void (m.defaultVpcId = undefined));
     });
+  }
+
+  /** DNS attributes of a VPC: both on for the default VPC, hostnames off for others (EC2's defaults). */
+  private vpcAttributes(scope: Scope, vpc: Vpc): VpcAttributes {
+    const stored = this.state.collection<VpcAttributes>("vpc-attributes", scope).get(vpc.VpcId!);
+    return { enableDnsSupport: true, enableDnsHostnames: vpc.IsDefault === true, enableNetworkAddressUsageMetrics: false, ...stored };
+  }
+
+  DescribeVpcAttribute(input: DescribeVpcAttributeRequest, ctx: CallContext): DescribeVpcAttributeResult {
+    const scope = scopeOf(ctx);
+    const vpc = requireId(this.vpcs(scope), input.VpcId, KINDS.vpc);
+    const attributes = this.vpcAttributes(scope, vpc);
+    switch (input.Attribute) {
+      case "enableDnsSupport":
+        return { VpcId: vpc.VpcId, EnableDnsSupport: { Value: attributes.enableDnsSupport } };
+      case "enableDnsHostnames":
+        return { VpcId: vpc.VpcId, EnableDnsHostnames: { Value: attributes.enableDnsHostnames } };
+      case "enableNetworkAddressUsageMetrics":
+        return { VpcId: vpc.VpcId, EnableNetworkAddressUsageMetrics: { Value: attributes.enableNetworkAddressUsageMetrics } };
+      case undefined:
+        throw Ec2Errors.missingParameter("attribute");
+      default:
+        throw Ec2Errors.invalidParameterValue(`Value (${String(input.Attribute)}) for parameter attribute is invalid. Unknown attribute.`);
+    }
+  }
+
+  ModifyVpcAttribute(input: ModifyVpcAttributeRequest, ctx: CallContext): void {
+    const scope = scopeOf(ctx);
+    const vpc = requireId(this.vpcs(scope), input.VpcId, KINDS.vpc);
+    const given: Array<[keyof VpcAttributes, boolean | undefined, string]> = [
+      ["enableDnsHostnames", input.EnableDnsHostnames?.Value, "enableDnsHostnames"],
+      ["enableDnsSupport", input.EnableDnsSupport?.Value, "enableDnsSupport"],
+      ["enableNetworkAddressUsageMetrics", input.EnableNetworkAddressUsageMetrics?.Value, "enableNetworkAddressUsageMetrics"],
+    ];
+    const changes = given.filter(([, value]) => value !== undefined);
+    if (changes.length === 0) throw Ec2Errors.missingParameter("attribute");
+    if (changes.length > 1) {
+      throw Ec2Errors.invalidParameterCombination(`Fields for multiple attribute types specified: ${changes.map(([, , name]) => name).join(", ")}`);
+    }
+    const [key, value] = changes[0];
+    const current = this.vpcAttributes(scope, vpc);
+    if (key === "enableDnsHostnames" && value && !current.enableDnsSupport) {
+      throw Ec2Errors.invalidParameterValue("Cannot enable DNS hostnames while DNS support is disabled for this VPC.");
+    }
+    this.state.collection<VpcAttributes>("vpc-attributes", scope).put(vpc.VpcId!, { ...current, [key]: value });
+  }
+
+  /** The region's default DHCP options set (the one every VPC uses): AmazonProvidedDNS and the region's domain. */
+  DescribeDhcpOptions(input: DescribeDhcpOptionsRequest, ctx: CallContext): DescribeDhcpOptionsResult {
+    const scope = scopeOf(ctx);
+    this.ensureDefaults(scope);
+    const id = this.meta(scope).get("network")!.dhcpOptionsId;
+    const domain = scope.region === "us-east-1" ? "ec2.internal" : `${scope.region}.compute.internal`;
+    const options: DhcpOptions = {
+      DhcpOptionsId: id,
+      OwnerId: scope.account,
+      DhcpConfigurations: [
+        { Key: "domain-name", Values: [{ Value: domain }] },
+        { Key: "domain-name-servers", Values: [{ Value: "AmazonProvidedDNS" }] },
+      ],
+    };
+    const idsGiven = Boolean(input.DhcpOptionsIds?.length);
+    if (idsGiven) {
+      const missing = input.DhcpOptionsIds!.filter((d) => d !== id);
+      if (missing.length) throw Ec2Errors.notFound("InvalidDhcpOptionID.NotFound", "dhcpOption", missing);
+    }
+    const predicate = compileFilters<DhcpOptions>(input.Filters, {
+      fields: {
+        "dhcp-options-id": (d) => d.DhcpOptionsId,
+        key: (d) => d.DhcpConfigurations?.map((c) => c.Key),
+        value: (d) => d.DhcpConfigurations?.flatMap((c) => c.Values?.map((v) => v.Value)),
+        "owner-id": (d) => d.OwnerId,
+      },
+      tags: tagsOf,
+    });
+    const page = paginate([options].filter(predicate), input, { min: 5, max: 1000, idsParameter: "DhcpOptionsIds" }, (d) => d.DhcpOptionsId!, idsGiven);
+    return { DhcpOptions: page.items, NextToken: page.nextToken };
+  }
+
+  CreateDefaultVpc(_input: CreateDefaultVpcRequest, ctx: CallContext): CreateDefaultVpcResult {
+    const scope = scopeOf(ctx);
+    const meta = this.meta(scope);
+    this.ensureDefaults(scope);
+    if (meta.get("network")!.defaultVpcId) {
+      throw awsError("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.");
+    }
+    if (this.vpcs(scope).size >= MAX_VPCS) throw awsError("VpcLimitExceeded", "The maximum number of VPCs has been reached.");
+    const network = buildDefaultNetwork(scope, meta.get("network")!.dhcpOptionsId);
+    this.cloud.documents.transaction(() => {
+      this.vpcs(scope).put(network.vpc.VpcId!, network.vpc);
+      for (const subnet of network.subnets) this.subnets(scope).put(subnet.SubnetId!, subnet);
+      this.internetGateways(scope).put(network.internetGateway.InternetGatewayId!, network.internetGateway);
+      this.routeTables(scope).put(network.routeTable.RouteTableId!, network.routeTable);
+      this.groups(scope).put(network.securityGroup.GroupId!, network.securityGroup);
+      meta.update("network", (m) => void (m.defaultVpcId = network.vpc.VpcId));
+    });
+    return { Vpc: omitEmptyTags<Vpc>({ ...network.vpc, State: "pending" }) };
   }
 
   // ---- Subnets ----
@@ -309,10 +422,18 @@ export class NetworkModule {
   DeleteSubnet(input: DeleteSubnetRequest, ctx: CallContext): void {
     const scope = scopeOf(ctx);
     const subnet = requireId(this.subnets(scope), input.SubnetId, KINDS.subnet);
-    if (this.liveInstances(scope, (i) => i.SubnetId === subnet.SubnetId).length) {
+    const interfaces = this.state.collection<{ SubnetId?: string }>("network-interfaces", scope).values();
+    if (this.liveInstances(scope, (i) => i.SubnetId === subnet.SubnetId).length || interfaces.some((n) => n.SubnetId === subnet.SubnetId)) {
       throw Ec2Errors.dependencyViolation(`The subnet '${subnet.SubnetId}' has dependencies and cannot be deleted.`);
     }
-    this.subnets(scope).delete(subnet.SubnetId!);
+    this.cloud.documents.transaction(() => {
+      // The subnet's explicit route table association goes with it.
+      for (const table of this.routeTables(scope).values()) {
+        if (!table.Associations?.some((x) => x.SubnetId === subnet.SubnetId)) continue;
+        this.routeTables(scope).update(table.RouteTableId!, (t) => void (t.Associations = t.Associations!.filter((x) => x.SubnetId !== subnet.SubnetId)));
+      }
+      this.subnets(scope).delete(subnet.SubnetId!);
+    });
   }
 
   ModifySubnetAttribute(input: ModifySubnetAttributeRequest, ctx: CallContext): void {
@@ -392,32 +513,6 @@ export class NetworkModule {
       throw Ec2Errors.dependencyViolation(`The internetGateway '${gateway.InternetGatewayId}' has dependencies and cannot be deleted.`);
     }
     this.internetGateways(scope).delete(gateway.InternetGatewayId!);
-  }
-
-  // ---- Route tables ----
-
-  DescribeRouteTables(input: DescribeRouteTablesRequest, ctx: CallContext): DescribeRouteTablesResult {
-    const scope = scopeOf(ctx);
-    const all = input.RouteTableIds?.length ? requireIds(this.routeTables(scope), input.RouteTableIds, KINDS.rtb) : this.routeTables(scope).values();
-    const predicate = compileFilters<RouteTable>(input.Filters, {
-      fields: {
-        "association.gateway-id": (t) => t.Associations?.map((a) => a.GatewayId),
-        "association.route-table-association-id": (t) => t.Associations?.map((a) => a.RouteTableAssociationId),
-        "association.route-table-id": (t) => t.Associations?.map((a) => a.RouteTableId),
-        "association.subnet-id": (t) => t.Associations?.map((a) => a.SubnetId),
-        "association.main": (t) => (t.Associations?.some((a) => a.Main) ? true : false),
-        "owner-id": (t) => t.OwnerId,
-        "route-table-id": (t) => t.RouteTableId,
-        "route.destination-cidr-block": (t) => t.Routes?.map((r) => r.DestinationCidrBlock),
-        "route.gateway-id": (t) => t.Routes?.map((r) => r.GatewayId),
-        "route.origin": (t) => t.Routes?.map((r) => r.Origin),
-        "route.state": (t) => t.Routes?.map((r) => r.State),
-        "vpc-id": (t) => t.VpcId,
-      },
-      tags: tagsOf,
-    });
-    const page = paginate(all.filter(predicate), input, { min: 5, max: 100 }, (t) => t.RouteTableId!);
-    return { RouteTables: page.items.map(omitEmptyTags), NextToken: page.nextToken };
   }
 
   // ---- Account ----

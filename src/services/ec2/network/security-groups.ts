@@ -136,7 +136,11 @@ export class SecurityGroupsModule {
     const usedByInstance = this.state
       .instances(scope)
       .values()
-      .some((i) => i.State?.Name !== "terminated" && i.SecurityGroups?.some((g) => g.GroupId === id));
+      .some((i) => i.State?.Name !== "terminated" && i.SecurityGroups?.some((g) => g.GroupId === id)) ||
+      this.state
+        .collection<{ Groups?: Array<{ GroupId?: string }> }>("network-interfaces", scope)
+        .values()
+        .some((n) => n.Groups?.some((g) => g.GroupId === id));
     const referenced = this.network
       .groups(scope)
       .values()

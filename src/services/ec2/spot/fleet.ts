@@ -32,6 +32,7 @@ import type {
   RunInstancesRequest,
   SpotFleetLaunchSpecification,
   SpotFleetRequestConfig,
+  SpotFleetRequestConfigData,
   Tag,
 } from "../../../generated/ec2.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
@@ -46,7 +47,8 @@ import { paginate } from "../pagination.js";
 import type { Ec2State, InstanceRecord } from "../state.js";
 import { normaliseTags, tagsFor, validateTags } from "../tags.js";
 import type { SpotModule } from "./module.js";
-import { onDemandPrice, spotPriceAt, unit } from "./prices.js";
+import type { LaunchTemplatesModule } from "../templates/module.js";
+import { EPOCH_MS, epochStart, onDemandPrice, spotPriceAt, unit } from "./prices.js";
 
 const JOB_FLEET = "ec2.spotfleet.evaluate";
 
@@ -57,7 +59,11 @@ interface FleetMember {
   type: string;
 }
 
-export type FleetRecord = SpotFleetRequestConfig & { _members: FleetMember[] };
+export type FleetRecord = SpotFleetRequestConfig & {
+  _members: FleetMember[];
+  /** Internal: the launch specifications LaunchTemplateConfigs stand for (template data × overrides). */
+  _specs?: SpotFleetLaunchSpecification[];
+};
 
 interface Pool {
   spec: number;
@@ -79,6 +85,7 @@ export class SpotFleetModule {
     private readonly state: Ec2State,
     private readonly instances: InstancesModule,
     private readonly spot: SpotModule,
+    private readonly templates?: LaunchTemplatesModule,
   ) {
     this.iam = new IamStore(cloud);
     state.registerTaggable({
@@ -107,8 +114,11 @@ export class SpotFleetModule {
     if (!config.IamFleetRole || !this.iam.findRole(scope.account, config.IamFleetRole)) {
       throw invalid("Parameter: SpotFleetRequestConfig.IamFleetRole is invalid.");
     }
-    if (config.LaunchTemplateConfigs?.length) throw Ec2Errors.unsupportedOperation("Launch templates are not supported by Stratus yet.");
-    const specs = config.LaunchSpecifications ?? [];
+    if (config.LaunchTemplateConfigs?.length && config.LaunchSpecifications?.length) {
+      throw invalid("Parameter: SpotFleetRequestConfig.LaunchSpecifications is invalid. Specify either LaunchSpecifications or LaunchTemplateConfigs, not both.");
+    }
+    const fromTemplates = config.LaunchTemplateConfigs?.length ? this.templateSpecs(scope, config) : undefined;
+    const specs = fromTemplates ?? config.LaunchSpecifications ?? [];
     if (!specs.length) throw invalid("Parameter: SpotFleetRequestConfig.LaunchSpecifications is invalid. Specify at least one launch specification.");
     if (!Number.isInteger(config.TargetCapacity) || config.TargetCapacity < 0) {
       throw invalid("Parameter: SpotFleetRequestConfig.TargetCapacity is invalid.");
@@ -146,6 +156,7 @@ export class SpotFleetModule {
         TagSpecifications: undefined,
       },
       _members: [],
+      _specs: fromTemplates,
     };
     this.fleets(scope).put(id, record);
     this.evaluate(scope, id);
@@ -247,6 +258,53 @@ export class SpotFleetModule {
     });
   }
 
+  /** LaunchTemplateConfigs as launch specifications: each template's data, once per override (or once without). */
+  private templateSpecs(scope: Scope, config: SpotFleetRequestConfigData): SpotFleetLaunchSpecification[] {
+    if (!this.templates) throw Ec2Errors.unsupportedOperation("Launch templates are not available.");
+    const out: SpotFleetLaunchSpecification[] = [];
+    for (const entry of config.LaunchTemplateConfigs ?? []) {
+      const ref = entry.LaunchTemplateSpecification;
+      if (!ref) throw Ec2Errors.missingParameter("LaunchTemplateSpecification");
+      if (ref.Version === undefined) {
+        throw Ec2Errors.custom("InvalidSpotFleetRequestConfig", "Parameter: LaunchTemplateSpecification.Version is invalid. Specify a launch template version.");
+      }
+      const { version } = this.templates.resolve(scope, ref);
+      const data = version.LaunchTemplateData ?? {};
+      const primary = data.NetworkInterfaces?.find((n) => (n.DeviceIndex ?? 0) === 0);
+      const groupIds = primary?.Groups?.length ? primary.Groups : data.SecurityGroupIds;
+      const base: SpotFleetLaunchSpecification = {
+        ImageId: data.ImageId,
+        InstanceType: data.InstanceType,
+        KeyName: data.KeyName,
+        SecurityGroups: groupIds?.length ? groupIds.map((GroupId) => ({ GroupId })) : data.SecurityGroups?.map((GroupName) => ({ GroupName })),
+        IamInstanceProfile: data.IamInstanceProfile,
+        UserData: data.UserData,
+        BlockDeviceMappings: data.BlockDeviceMappings as SpotFleetLaunchSpecification["BlockDeviceMappings"],
+        Monitoring: data.Monitoring?.Enabled !== undefined ? { Enabled: data.Monitoring.Enabled } : undefined,
+        EbsOptimized: data.EbsOptimized,
+        SubnetId: primary?.SubnetId,
+        Placement: data.Placement?.AvailabilityZone ? { AvailabilityZone: data.Placement.AvailabilityZone } : undefined,
+        TagSpecifications: data.TagSpecifications?.filter((t) => t.ResourceType === "instance").map((t) => ({ ResourceType: "instance", Tags: t.Tags })),
+      };
+      const overrides = entry.Overrides?.length ? entry.Overrides : [{}];
+      for (const override of overrides) {
+        const spec: SpotFleetLaunchSpecification = { ...base };
+        if (override.InstanceType) spec.InstanceType = override.InstanceType;
+        if (override.SubnetId) {
+          spec.SubnetId = override.SubnetId;
+          delete spec.Placement;
+        }
+        if (override.AvailabilityZone) spec.Placement = { AvailabilityZone: override.AvailabilityZone };
+        if (override.SpotPrice !== undefined) spec.SpotPrice = override.SpotPrice;
+        if (override.WeightedCapacity !== undefined) spec.WeightedCapacity = override.WeightedCapacity;
+        if (!spec.ImageId) throw Ec2Errors.custom("InvalidSpotFleetRequestConfig", "Parameter: LaunchTemplateConfigs is invalid. The launch template does not specify an image id.");
+        if (!spec.InstanceType) throw Ec2Errors.custom("InvalidSpotFleetRequestConfig", "Parameter: LaunchTemplateConfigs is invalid. Specify an instance type in the launch template or an override.");
+        out.push(spec);
+      }
+    }
+    return out;
+  }
+
   /** A specification's launches, one per subnet when it names several ("subnet-a, subnet-b"). */
   private launchesOf(scope: Scope, spec: SpotFleetLaunchSpecification): RunInstancesRequest[] {
     const subnets = (spec.SubnetId ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -275,7 +333,7 @@ export class SpotFleetModule {
     const config = fleet.SpotFleetRequestConfig!;
     const now = this.cloud.clock.now();
     const out: Pool[] = [];
-    (config.LaunchSpecifications ?? []).forEach((spec, index) => {
+    (fleet._specs ?? config.LaunchSpecifications ?? []).forEach((spec, index) => {
       const weight = spec.WeightedCapacity ?? 1;
       const tags = normaliseTags((spec.TagSpecifications ?? []).flatMap((t) => t.Tags ?? []));
       for (const launch of this.launchesOf(scope, spec)) {
@@ -367,6 +425,24 @@ export class SpotFleetModule {
       f.ActivityStatus = activity;
       f.SpotFleetRequestConfig!.FulfilledCapacity = fulfilled;
     });
+    // A maintained fleet short of its target (every pool above its maximum price, say) tries again at the next price change.
+    if (fulfilled < target && config.Type !== "request") {
+      this.cloud.scheduler.schedule({ kind: JOB_FLEET, due: this.nextPriceChange(scope, fleet), key: this.jobKey(scope, id), account: scope.account, region: scope.region, payload: { id } });
+    }
+  }
+
+  /** When the price of one of the fleet's pools next changes. */
+  private nextPriceChange(scope: Scope, fleet: FleetRecord): number {
+    const now = this.cloud.clock.now();
+    let next = now + EPOCH_MS;
+    for (const spec of fleet.SpotFleetRequestConfig!.LaunchSpecifications ?? []) {
+      for (const launch of this.launchesOf(scope, spec)) {
+        for (const zone of this.spot.candidateZones(scope, launch)) {
+          next = Math.min(next, epochStart({ type: launch.InstanceType!, zone, product: "Linux/UNIX" }, now) + EPOCH_MS);
+        }
+      }
+    }
+    return next;
   }
 
   private launchInto(scope: Scope, fleet: FleetRecord, pool: Pool): FleetMember {
@@ -414,6 +490,6 @@ export class SpotFleetModule {
 }
 
 function view(record: FleetRecord): SpotFleetRequestConfig {
-  const { _members, ...rest } = record;
+  const { _members, _specs, ...rest } = record;
   return { ...rest, Tags: rest.Tags?.length ? rest.Tags : undefined };
 }

@@ -39,6 +39,7 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { tagsBySpecification, tagsFor } from "../tags.js";
 import { spotPriceHistory } from "./history.js";
 import { EPOCH_MS, epochStart, formatPrice, onDemandPrice, spotPriceAt } from "./prices.js";
+import { SpotInterruptions } from "./interruptions.js";
 
 const JOB_EVALUATE = "ec2.spot.evaluate";
 const DEFAULT_VALIDITY_MS = 7 * 86_400_000;
@@ -49,6 +50,10 @@ export type SpotRequestRecord = SpotInstanceRequest & {
   _maxPrice: number;
   /** Set when a spot fleet made the request. */
   _fleetId?: string;
+  /** Set while the request is marked for interruption: when, and what happens then. */
+  _interruption?: { at: number; action: "stop" | "terminate" };
+  /** Set while the instance is stopped by a price interruption (the request is disabled). */
+  _priceStopped?: boolean;
 };
 
 export const STATUS = {
@@ -65,6 +70,7 @@ export const STATUS = {
 
 export class SpotModule {
   private readonly clientTokens: ClientTokens;
+  readonly interruptions: SpotInterruptions;
 
   constructor(
     readonly cloud: Cloud,
@@ -80,11 +86,13 @@ export class SpotModule {
       notFound: { code: KINDS.spotRequest.notFoundCode, noun: KINDS.spotRequest.noun },
     });
     instances.spotLauncher = (scope, input) => this.runSpotInstances(scope, input);
-    instances.addListener((scope, instance, previous) => this.instanceChanged(scope, instance, previous));
+    instances.addListener((scope, instance, previous, reason) => this.instanceChanged(scope, instance, previous, reason));
+    this.interruptions = new SpotInterruptions(cloud, instances, this);
   }
 
   onStart(): void {
     this.cloud.scheduler.on(JOB_EVALUATE, (job: Job<{ id: string }>) => this.evaluate({ account: job.account, region: job.region }, job.payload.id));
+    this.interruptions.onStart();
   }
 
   requests(scope: Scope): ScopedCollection<SpotRequestRecord> {
@@ -325,13 +333,15 @@ export class SpotModule {
 
   /** Marks a request fulfilled by an instance (spot fleets launch their own). */
   markFulfilled(scope: Scope, id: string, instance: InstanceRecord): void {
-    this.requests(scope).update(id, (r) => {
+    const record = this.requests(scope).update(id, (r) => {
       r.State = "active";
       r.Status = this.status(STATUS.fulfilled);
       r.InstanceId = instance.InstanceId;
       r.LaunchedAvailabilityZone = instance.Placement?.AvailabilityZone;
       r.LaunchedAvailabilityZoneId = instance.Placement?.AvailabilityZoneId;
+      delete r._priceStopped;
     });
+    if (record) this.interruptions.watch(scope, record, instance);
   }
 
   /** Evaluates an open request against the current price. */
@@ -404,12 +414,18 @@ export class SpotModule {
   }
 
   /** Requests follow their instances' lives. */
-  private instanceChanged(scope: Scope, instance: InstanceRecord, previous: InstanceStateName): void {
+  private instanceChanged(scope: Scope, instance: InstanceRecord, previous: InstanceStateName, reason: "user" | "system"): void {
     const id = instance.SpotInstanceRequestId;
     if (!id) return;
     const record = this.requests(scope).get(id);
     if (!record || record.InstanceId !== instance.InstanceId) return;
     const now = instance.State?.Name;
+    if (record._interruption && reason === "system" && (now === "shutting-down" || now === "stopping")) {
+      const updated = this.requests(scope).update(id, (r) => this.interruptions.interrupted(r, now === "stopping"))!;
+      if (updated.State === "open") this.scheduleEvaluation(scope, id, this.cloud.clock.now() + 1000);
+      if (updated.State === "disabled") this.interruptions.resumeWhenPriceAllows(scope, id);
+      return;
+    }
     if (now === "shutting-down" && previous !== "shutting-down") {
       this.requests(scope).update(id, (r) => {
         r.Status = this.status(STATUS.terminatedByUser);
@@ -487,6 +503,6 @@ function trimPrice(price: number): string {
 
 /** A request as the API shows it. */
 export function view(record: SpotRequestRecord): SpotInstanceRequest {
-  const { _launch, _maxPrice, _fleetId, ...rest } = record;
+  const { _launch, _maxPrice, _fleetId, _interruption, _priceStopped, ...rest } = record;
   return { ...rest, Tags: rest.Tags?.length ? rest.Tags : undefined };
 }

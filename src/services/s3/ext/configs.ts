@@ -18,9 +18,35 @@ export type ConfigKind =
   | "lifecycle"
   | "replication"
   | "cors"
-  | "tagging";
+  | "tagging"
+  | "object-lock"
+  | "accelerate"
+  | "request-payment"
+  | "logging"
+  | "website"
+  | "notification"
+  | "metrics"
+  | "inventory";
 
-export const CONFIG_KINDS: ConfigKind[] = ["encryption", "policy", "public-access-block", "ownership", "bucket-acl", "lifecycle", "replication", "cors", "tagging"];
+export const CONFIG_KINDS: ConfigKind[] = [
+  "encryption",
+  "policy",
+  "public-access-block",
+  "ownership",
+  "bucket-acl",
+  "lifecycle",
+  "replication",
+  "cors",
+  "tagging",
+  "object-lock",
+  "accelerate",
+  "request-payment",
+  "logging",
+  "website",
+  "notification",
+  "metrics",
+  "inventory",
+];
 
 export class BucketConfigs {
   constructor(private readonly cloud: Cloud) {}

@@ -11,6 +11,7 @@
  */
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
+import { isAwsError } from "../../../core/errors.js";
 import type { ObjectEngine } from "../engine.js";
 import type { S3Provider } from "../provider.js";
 import type { S3Store, StoredVersion } from "../store.js";
@@ -19,6 +20,7 @@ import type { LifecycleConfig } from "./config.js";
 import { abortDue, evaluateVersion, nextMidnight, type LifecycleAction, type VersionFacts } from "./evaluate.js";
 
 export const SWEEP_JOB = "s3.lifecycle.sweep";
+const DAY = 86_400_000;
 const PAGE = 500;
 
 export class LifecycleRunner {
@@ -102,17 +104,27 @@ export class LifecycleRunner {
 
   /** Applies what is due to one key's versions; returns when the next action may be due. */
   private sweepKey(bucket: string, key: string, config: LifecycleConfig, now: number): number {
+    const refused = new Set<number>();
     for (let round = 0; round < 8; round++) {
       const versions = this.store.versionsOfKey(bucket, key);
       if (versions.length === 0) return Infinity;
       let next = Infinity;
       let acted = false;
       for (let i = 0; i < versions.length; i++) {
+        if (refused.has(versions[i].rowId)) {
+          next = Math.min(next, now + DAY);
+          continue;
+        }
         const verdict = evaluateVersion(config, facts(versions, i), now);
         if (verdict.action) {
-          this.apply(bucket, versions[i], verdict.action);
-          acted = true;
-          break;
+          if (this.apply(bucket, versions[i], verdict.action)) {
+            acted = true;
+            break;
+          }
+          // Refused (an Object Lock retention or legal hold): try again at the next sweep.
+          refused.add(versions[i].rowId);
+          next = Math.min(next, now + DAY);
+          continue;
         }
         if (verdict.nextDue !== undefined) next = Math.min(next, verdict.nextDue);
       }
@@ -121,7 +133,18 @@ export class LifecycleRunner {
     return now;
   }
 
-  private apply(bucket: string, version: StoredVersion, action: LifecycleAction): void {
+  /** Applies one action; false when a listener refused the removal (Object Lock). */
+  private apply(bucket: string, version: StoredVersion, action: LifecycleAction): boolean {
+    try {
+      this.applyAction(bucket, version, action);
+      return true;
+    } catch (error) {
+      if (isAwsError(error) && error.status === 403) return false;
+      throw error;
+    }
+  }
+
+  private applyAction(bucket: string, version: StoredVersion, action: LifecycleAction): void {
     switch (action.kind) {
       case "expire":
         this.engine.delete(bucket, version.key, undefined, "Lifecycle");
