@@ -25,6 +25,10 @@ export class StratusServer {
     this.server = http.createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
       void this.handle(req, res);
     });
+    // AWS ignores an Expect header it does not know ("Expect: 200", an empty one); Node would answer 417.
+    this.server.on("checkExpectation", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      void this.handle(req, res);
+    });
     this.server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));

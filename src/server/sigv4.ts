@@ -119,9 +119,21 @@ export function canonicalRequest(request: HttpRequest, info: SignatureInfo, opti
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   const query = pairs.map(([k, v]) => `${k}=${v}`).join("&");
   const headers = info.signedHeaders
-    .map((name) => `${name}:${(request.headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
+    .map((name) => `${name}:${headerText(request.headers[name] ?? "").trim().replace(/\s+/g, " ")}\n`)
     .join("");
   return [request.method, path, query, headers, info.signedHeaders.join(";"), options.payloadHash].join("\n");
+}
+
+/**
+ * Node reads header bytes as latin1; clients sign the bytes they sent, which for a
+ * non-ASCII value (S3 user metadata) are UTF-8. The canonical request is hashed as
+ * UTF-8, so a value is read back as UTF-8 when its bytes are valid UTF-8.
+ */
+function headerText(value: string): string {
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  const bytes = Buffer.from(value, "latin1");
+  const text = bytes.toString("utf8");
+  return Buffer.from(text, "utf8").equals(bytes) ? text : value;
 }
 
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {

@@ -57,6 +57,9 @@ export class AwsChunkedDecoder extends Readable {
     readonly signed: boolean,
   ) {
     super({ highWaterMark: 1 << 20 });
+    // A request that fails before its body is consumed drains the decoder (resume()); a
+    // malformed body then errors with nobody listening, which must not take the server down.
+    this.on("error", () => {});
   }
 
   /** Strict mode: check every chunk's signature (and the trailer's) against the signing key. */
@@ -221,5 +224,8 @@ function malformed(detail: string): AwsError {
 export function isAwsChunked(headers: Record<string, string | undefined>): boolean {
   const sha = headers["x-amz-content-sha256"] ?? "";
   if (sha.startsWith("STREAMING-")) return true;
+  // Content-Encoding: aws-chunked alone does not make a body chunked (S3 strips it from
+  // the stored encoding and reads the body as sent); it does with the decoded length.
+  if (headers["x-amz-decoded-content-length"] === undefined) return false;
   return (headers["content-encoding"] ?? "").split(",").some((e) => e.trim().toLowerCase() === "aws-chunked");
 }

@@ -181,17 +181,19 @@ export class ListingOperations extends S3Base implements Implemented {
     const prefix = input.Prefix ?? "";
     const delimiter = input.Delimiter || undefined;
     let after = input.StartAfter ?? "";
-    if (input.ContinuationToken !== undefined) after = decodeToken(input.ContinuationToken);
+    // An empty token is no token (S3 echoes it and lists from the start).
+    if (input.ContinuationToken) after = decodeToken(input.ContinuationToken);
     const page = listCurrent(this.store, bucket.name, prefix, delimiter, after, max);
     const owner = input.FetchOwner ? ownerOf(bucket.account) : undefined;
     return {
       Name: bucket.name,
       Prefix: encode(prefix),
-      Delimiter: encode(input.Delimiter),
+      Delimiter: delimiter === undefined ? undefined : encode(delimiter),
       MaxKeys: input.MaxKeys ?? 1000,
       EncodingType: input.EncodingType,
       KeyCount: page.entries.length + page.prefixes.length,
-      IsTruncated: page.truncated,
+      // max-keys=0 asks for nothing, and S3 does not call that truncated.
+      IsTruncated: max > 0 && page.truncated,
       ContinuationToken: input.ContinuationToken,
       NextContinuationToken: page.truncated && page.last !== undefined ? encodeToken(page.last) : undefined,
       StartAfter: encode(input.StartAfter),
@@ -222,11 +224,12 @@ export class ListingOperations extends S3Base implements Implemented {
     return {
       Name: bucket.name,
       Prefix: encode(prefix),
-      Delimiter: encode(input.Delimiter),
+      Delimiter: delimiter === undefined ? undefined : encode(delimiter),
       Marker: encode(input.Marker ?? ""),
       MaxKeys: input.MaxKeys ?? 1000,
       EncodingType: input.EncodingType,
-      IsTruncated: page.truncated,
+      // max-keys=0 asks for nothing, and S3 does not call that truncated.
+      IsTruncated: max > 0 && page.truncated,
       NextMarker: page.truncated && delimiter ? encode(page.last) : undefined,
       Contents: page.entries.length
         ? page.entries.map((row) => ({
@@ -253,9 +256,10 @@ export class ListingOperations extends S3Base implements Implemented {
     if (input.VersionIdMarker !== undefined && input.VersionIdMarker !== "") {
       if (!input.KeyMarker) throw S3Errors.invalidArgument("A version-id marker cannot be specified without a key marker.", "version-id-marker", input.VersionIdMarker);
       if (!isValidVersionId(input.VersionIdMarker)) throw S3Errors.invalidArgument("Invalid version id specified", "version-id-marker", input.VersionIdMarker);
+      // A marker version deleted since the previous page (a client emptying a bucket page by
+      // page) still marks a place: the key's remaining versions, then the keys after it.
       const marker = this.store.version(bucket.name, keyMarker, input.VersionIdMarker);
-      if (!marker) throw S3Errors.invalidArgument("Invalid version id specified", "version-id-marker", input.VersionIdMarker);
-      afterRowId = marker.rowId;
+      afterRowId = marker ? marker.rowId : Number.MAX_SAFE_INTEGER;
     }
     const page = listVersions(this.store, bucket.name, prefix, delimiter, keyMarker, afterRowId, max);
     const owner = ownerOf(bucket.account);
@@ -264,12 +268,13 @@ export class ListingOperations extends S3Base implements Implemented {
     return {
       Name: bucket.name,
       Prefix: encode(prefix),
-      Delimiter: encode(input.Delimiter),
+      Delimiter: delimiter === undefined ? undefined : encode(delimiter),
       KeyMarker: encode(keyMarker),
       VersionIdMarker: input.VersionIdMarker ?? "",
       MaxKeys: input.MaxKeys ?? 1000,
       EncodingType: input.EncodingType,
-      IsTruncated: page.truncated,
+      // max-keys=0 asks for nothing, and S3 does not call that truncated.
+      IsTruncated: max > 0 && page.truncated,
       NextKeyMarker: page.truncated ? encode(page.last) : undefined,
       NextVersionIdMarker: page.truncated ? page.lastVersionId : undefined,
       Versions: versions.length

@@ -11,6 +11,8 @@ import type { S3Provider } from "./provider.js";
 export type S3Module = Partial<S3Operations> & {
   /** Synthetic operation for CORS preflight (OPTIONS), which the model lacks. */
   PreflightRequest?(input: { Bucket?: string; Key?: string }, ctx: import("../types.js").CallContext): unknown;
+  /** Synthetic operation for browser POST uploads (multipart/form-data), which the model lacks. */
+  PostObject?(input: import("./post-object.js").PostObjectInput, ctx: import("../types.js").CallContext): unknown;
   /** Synthetic operation for requests to a bucket's website endpoint (protocol.ts WEBSITE). */
   WebsiteRequest?(input: { Bucket: string; Key: string; Method: string }, ctx: import("../types.js").CallContext): unknown;
   /** Each answered S3 request (server access logging); must not throw. */

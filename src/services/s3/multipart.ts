@@ -24,6 +24,7 @@ import type {
 } from "../../generated/s3.js";
 import type { CallContext } from "../types.js";
 import { S3Base } from "./base.js";
+import { PART_CHECKSUMS } from "./object-common.js";
 import { bodyClaims, checksumFields, contentHeadersOf, encryptionFields, verifyChunks } from "./object-common.js";
 import { checksumMember, isChecksumAlgorithm, isCrc, multipartChecksum, type ChecksumAlgorithm } from "./checksums.js";
 import { etagMatches, writeCondition } from "./conditions.js";
@@ -57,6 +58,9 @@ function checkPartNumber(partNumber: number | undefined): number {
   }
   return partNumber;
 }
+
+/** The version's ext key naming the upload that made it (so a retried Complete can answer). */
+const COMPLETED_UPLOAD = "completedUploadId";
 
 export class MultipartOperations extends S3Base implements Implemented {
   private upload(bucket: BucketRecord, key: string, uploadId: string): UploadRecord {
@@ -218,6 +222,13 @@ export class MultipartOperations extends S3Base implements Implemented {
     const check = writeCondition(input.IfMatch, input.IfNoneMatch, input.Key);
     const raw = input as unknown as Record<string, unknown>;
     const version = this.engine.transaction(() => {
+      // A retried Complete (same upload, same parts) of an upload that already completed answers as the first one did.
+      const completed = this.store.upload(input.UploadId) ? undefined : this.store.latest(bucket.name, input.Key);
+      if (completed && !completed.deleteMarker && completed.ext[COMPLETED_UPLOAD] === input.UploadId) {
+        const md5s = crypto().createHash("md5");
+        for (const wanted of requested) md5s.update(Buffer.from((wanted.ETag ?? "").replace(/"/g, ""), "hex"));
+        if (completed.etag === quoteEtag(`${md5s.digest("hex")}-${requested.length}`)) return completed;
+      }
       const upload = this.upload(bucket, input.Key, input.UploadId);
       const stored = new Map(this.store.parts(upload.uploadId).map((p) => [p.partNumber, p]));
       const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | undefined;
@@ -274,7 +285,11 @@ export class MultipartOperations extends S3Base implements Implemented {
           metadata: upload.metadata,
           tags: upload.tags,
           encryption: upload.encryption,
-          ext: upload.ext,
+          ext: {
+            ...upload.ext,
+            [COMPLETED_UPLOAD]: upload.uploadId,
+            ...(checksum ? { [PART_CHECKSUMS]: used.map((p) => p.checksums[checksum!.algorithm as ChecksumAlgorithm]) } : {}),
+          },
         },
         { segments, size, etag, checksum, partsCount: used.length },
         {

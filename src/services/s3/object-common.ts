@@ -50,6 +50,15 @@ export function checkReadable(version: StoredVersion): void {
 }
 
 /** Response fields describing a version (GET, HEAD). */
+/** The version's ext key holding its parts' checksums (multipart uploads with a checksum algorithm). */
+export const PART_CHECKSUMS = "partChecksums";
+
+/** A part's checksum, in the upload's algorithm, when the object kept them. */
+export function partChecksum(version: StoredVersion, partNumber: number): string | undefined {
+  const list = version.ext[PART_CHECKSUMS];
+  return Array.isArray(list) && typeof list[partNumber - 1] === "string" ? (list[partNumber - 1] as string) : undefined;
+}
+
 export function describeVersion(version: StoredVersion, bucket: BucketRecord, checksumMode: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ETag: version.etag,

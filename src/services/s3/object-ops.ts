@@ -27,6 +27,7 @@ import {
   contentHeadersOf,
   describeVersion,
   encryptionFields,
+  partChecksum,
   resolveVersion,
   responseOverrides,
   verifyChunks,
@@ -101,6 +102,7 @@ export class ObjectOperations extends S3Base implements Implemented {
       if (range.end - range.start !== version.size && out.ChecksumType !== undefined) {
         for (const name of Object.keys(out)) if (name.startsWith("Checksum")) delete out[name];
       }
+      if (input.PartNumber !== undefined) this.partChecksumFields(version, input.PartNumber, input.ChecksumMode === "ENABLED", out);
     }
     responseOverrides(input as never, out);
     out.Body = this.engine.read(version, range, codec);
@@ -116,6 +118,8 @@ export class ObjectOperations extends S3Base implements Implemented {
       out.PartsCount = version.partsCount;
       out.ContentRange = contentRange(range, version.size);
       out.ContentLength = range.end - range.start;
+      if (range.end - range.start !== version.size) for (const name of Object.keys(out)) if (name.startsWith("Checksum")) delete out[name];
+      this.partChecksumFields(version, input.PartNumber, input.ChecksumMode === "ENABLED", out);
     } else if (input.Range) {
       const range = parseRange(input.Range, version.size);
       if (range) {
@@ -151,6 +155,13 @@ export class ObjectOperations extends S3Base implements Implemented {
     checkReadConditions(input, version);
     if (method === "GET") checkReadable(version);
     return { bucket, version, codec };
+  }
+
+  /** A part read of a multipart object with checksums answers with that part's checksum. */
+  private partChecksumFields(version: StoredVersion, partNumber: number, checksumMode: boolean, out: Record<string, unknown>): void {
+    const value = partChecksum(version, partNumber);
+    if (!checksumMode || !version.checksum || value === undefined) return;
+    Object.assign(out, checksumFields(version.checksum.algorithm, value, version.checksum.type));
   }
 
   private partRange(version: StoredVersion, partNumber: number): ByteRange {

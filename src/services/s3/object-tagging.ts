@@ -14,9 +14,10 @@ import type { CallContext } from "../types.js";
 import { S3Base } from "./base.js";
 import { S3Errors } from "./errors.js";
 import type { BucketRecord } from "./hooks.js";
-import { checksumFields, resolveVersion } from "./object-common.js";
+import { checksumMember } from "./checksums.js";
+import { checksumFields, partChecksum, resolveVersion } from "./object-common.js";
 import type { StoredVersion } from "./store.js";
-import { checkTags } from "./validation.js";
+import { checkTags, sseOf } from "./validation.js";
 
 type Implemented = Pick<S3Operations, "GetObjectTagging" | "PutObjectTagging" | "DeleteObjectTagging" | "GetObjectAttributes">;
 
@@ -47,6 +48,10 @@ export class TaggingOperations extends S3Base implements Implemented {
 
   async GetObjectAttributes(input: GetObjectAttributesRequest, ctx: CallContext): Promise<GetObjectAttributesOutput> {
     const { bucket, version } = await this.target(input, ctx);
+    // Like HEAD, an SSE-C object's attributes need its key.
+    if (version.encryption?.SSECustomerAlgorithm) {
+      await this.hooks.encryption.open({ bucket, key: input.Key, record: version.encryption, sse: sseOf(input as never), purpose: "head", operation: ctx.operation, ctx });
+    }
     const wanted = new Set((input.ObjectAttributes ?? []).map((a) => String(a)));
     if (wanted.size === 0) throw S3Errors.invalidArgument("Invalid attribute name specified.", "x-amz-object-attributes", "");
     const out: Record<string, unknown> = {
@@ -57,7 +62,29 @@ export class TaggingOperations extends S3Base implements Implemented {
     if (wanted.has("StorageClass")) out.StorageClass = version.storageClass;
     if (wanted.has("ObjectSize")) out.ObjectSize = version.size;
     if (wanted.has("Checksum") && version.checksum) out.Checksum = checksumFields(version.checksum.algorithm, version.checksum.value, version.checksum.type);
-    if (wanted.has("ObjectParts") && version.partsCount) out.ObjectParts = { TotalPartsCount: version.partsCount };
+    if (wanted.has("ObjectParts") && version.partsCount) {
+      // Parts in pages of MaxParts (default 1000) after PartNumberMarker, with their sizes and checksums.
+      const max = input.MaxParts ?? 1000;
+      const marker = Number(input.PartNumberMarker ?? 0) || 0;
+      const parts: Array<Record<string, unknown>> = [];
+      let truncated = false;
+      for (let n = marker + 1; n <= version.segments.length; n++) {
+        if (parts.length >= max) {
+          truncated = true;
+          break;
+        }
+        const value = partChecksum(version, n);
+        parts.push({ PartNumber: n, Size: version.segments[n - 1].n, ...(value !== undefined && version.checksum ? { [checksumMember(version.checksum.algorithm)]: value } : {}) });
+      }
+      out.ObjectParts = {
+        TotalPartsCount: version.partsCount,
+        PartNumberMarker: marker,
+        NextPartNumberMarker: parts.length ? (parts[parts.length - 1].PartNumber as number) : marker,
+        MaxParts: max,
+        IsTruncated: truncated,
+        Parts: parts,
+      };
+    }
     return out as GetObjectAttributesOutput;
   }
 }

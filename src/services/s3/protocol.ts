@@ -13,6 +13,7 @@ import { RestXmlProtocol } from "../../protocol/rest-xml.js";
 import { escapeXml } from "../../protocol/xml.js";
 import { AwsChunkedDecoder, isAwsChunked } from "./chunked.js";
 import { decodeHeaderText, encodeHeaderText } from "./header-text.js";
+import { formBoundary, readPostForm } from "./post-form.js";
 
 export const S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/";
 
@@ -66,6 +67,18 @@ const LIST_WITHOUT_ID: Record<string, string> = {
 
 /** CORS preflight has no operation in the model; providers implement this one. */
 export const PREFLIGHT: Operation = { name: "PreflightRequest", http: { method: "OPTIONS", requestUri: "/{Bucket}/{Key+}" } };
+
+/** Browser POST uploads (multipart/form-data to the bucket) have no operation in the model either. */
+export const POST_OBJECT: Operation = { name: "PostObject", http: { method: "POST", requestUri: "/{Bucket}" } };
+
+/** What the PostObject handler returns: PutObject's output and how S3 answers the form. */
+export interface PostObjectResult {
+  put: Record<string, unknown>;
+  status: number;
+  location?: string;
+  /** The PostResponse document of success_action_status 201. */
+  document?: { Location: string; Bucket: string; Key: string; ETag: string };
+}
 
 /**
  * A request to a bucket's website endpoint (BUCKET.s3-website-REGION.localhost,
@@ -190,6 +203,7 @@ export class S3Protocol extends RestXmlProtocol {
       name = PREFERRED[best.operation.name] ?? best.operation.name;
       if (LIST_WITHOUT_ID[name] && !present.has("id")) name = LIST_WITHOUT_ID[name];
     } else if (key === undefined) {
+      if (method === "POST") return { operation: POST_OBJECT, labels };
       name = { GET: "ListObjects", PUT: "CreateBucket", DELETE: "DeleteBucket", HEAD: "HeadBucket" }[method];
     } else {
       const upload = present.has("uploadId");
@@ -240,6 +254,13 @@ export class S3Protocol extends RestXmlProtocol {
       const { bucket, key } = addressOf(request);
       return { Bucket: bucket, Key: key };
     }
+    if (operation === POST_OBJECT) {
+      const boundary = formBoundary(request.headers["content-type"]);
+      if (boundary === undefined) {
+        throw new AwsError("PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data", { status: 412 });
+      }
+      return { Bucket: addressOf(request).bucket, Form: await readPostForm(request.bodyStream(), boundary) };
+    }
     if (operation === WEBSITE) {
       const raw = request.rawPath.startsWith("/") ? request.rawPath.slice(1) : request.rawPath;
       return { Bucket: websiteHost(request.headers["host"])!.bucket, Key: decodeSegment(raw), Method: request.method };
@@ -259,11 +280,12 @@ export class S3Protocol extends RestXmlProtocol {
       const decoded = request.headers["x-amz-decoded-content-length"];
       if (decoded !== undefined && /^\d+$/.test(decoded)) input.ContentLength = Number(decoded);
       else delete input.ContentLength;
-      if (typeof input.ContentEncoding === "string") {
-        const rest = input.ContentEncoding.split(",").map((e) => e.trim()).filter((e) => e && e.toLowerCase() !== "aws-chunked");
-        if (rest.length) input.ContentEncoding = rest.join(",");
-        else delete input.ContentEncoding;
-      }
+    }
+    // aws-chunked is a transfer detail, never part of the object's stored encoding.
+    if (typeof input.ContentEncoding === "string" && /aws-chunked/i.test(input.ContentEncoding)) {
+      const rest = input.ContentEncoding.split(",").map((e) => e.trim()).filter((e) => e && e.toLowerCase() !== "aws-chunked");
+      if (rest.length) input.ContentEncoding = rest.join(", ");
+      else delete input.ContentEncoding;
     }
     if (input.Metadata && typeof input.Metadata === "object") {
       const metadata = input.Metadata as Record<string, string>;
@@ -283,6 +305,8 @@ export class S3Protocol extends RestXmlProtocol {
         '<?xml version="1.0" encoding="UTF-8"?>\n' +
         (constraint ? `<LocationConstraint xmlns="${S3_NAMESPACE}">${escapeXml(constraint)}</LocationConstraint>` : `<LocationConstraint xmlns="${S3_NAMESPACE}"/>`);
       response = { status: 200, headers: { "content-type": "application/xml" }, body };
+    } else if (operation === POST_OBJECT) {
+      response = this.postObjectResponse(model, output as unknown as PostObjectResult, requestId);
     } else {
       response = super.serializeOutput(model, operation, output, requestId);
       // A ranged read (Range or partNumber) answers 206 with its Content-Range.
@@ -293,6 +317,24 @@ export class S3Protocol extends RestXmlProtocol {
       if (name.startsWith("x-amz-meta-")) response.headers[name] = encodeHeaderText(String(response.headers[name]));
     }
     if (response.body === undefined && response.headers["content-length"] === undefined) response.headers["content-length"] = "0";
+    return response;
+  }
+
+  /** PutObject's headers (ETag, version id, encryption, checksums) with the form's status and body. */
+  private postObjectResponse(model: ServiceModel, result: PostObjectResult, requestId: string): HttpResponse {
+    const response = super.serializeOutput(model, model.operations.PutObject, result.put, requestId);
+    response.status = result.status;
+    if (result.location !== undefined) response.headers["location"] = result.location;
+    if (result.document) {
+      const doc = result.document;
+      response.headers["content-type"] = "application/xml";
+      response.body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>' +
+        `<Location>${escapeXml(doc.Location)}</Location><Bucket>${escapeXml(doc.Bucket)}</Bucket>` +
+        `<Key>${escapeXml(doc.Key)}</Key><ETag>${escapeXml(doc.ETag)}</ETag></PostResponse>`;
+    } else {
+      delete response.body;
+    }
     return response;
   }
 

@@ -20,6 +20,7 @@ import { EXTENSIONS, type S3Module, type S3ModuleFactory } from "./modules.js";
 import { MultipartOperations } from "./multipart.js";
 import { ObjectOperations } from "./object-ops.js";
 import { TaggingOperations } from "./object-tagging.js";
+import { PostObjectOperations } from "./post-object.js";
 import { S3Store, type UploadRecord } from "./store.js";
 
 /** CORS preflight until an extension answers it: S3's answer for a bucket without CORS. */
@@ -52,6 +53,7 @@ export class S3Provider implements ServiceProvider {
       (s3) => new TaggingOperations(s3),
       () => this.multipart,
       (s3) => new ListingOperations(s3),
+      (s3) => new PostObjectOperations(s3),
       (s3) => new PreflightDefault(s3),
     ];
     for (const factory of [...core, ...EXTENSIONS]) this.modules.push(factory(this));
