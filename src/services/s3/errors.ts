@@ -1,10 +1,15 @@
 /** S3's error catalogue: codes, statuses and messages as AWS documents them, defined once. */
 import { AwsError } from "../../core/errors.js";
 
+/** User-defined metadata: at most 2 KB, the UTF-8 bytes of every key and value together. */
+export const MAX_METADATA_BYTES = 2048;
+
 const e = (code: string, message: string, status: number, fields?: Record<string, string | number | undefined>, headers?: Record<string, string>) =>
   new AwsError(code, message, { status, fields, headers });
 
 export const S3Errors = {
+  metadataTooLarge: (size: number) =>
+    e("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400, { Size: size, MaxSizeAllowed: MAX_METADATA_BYTES }),
   noSuchBucket: (bucket: string) => e("NoSuchBucket", "The specified bucket does not exist", 404, { BucketName: bucket }),
   noSuchKey: (key: string, headers?: Record<string, string>) => e("NoSuchKey", "The specified key does not exist.", 404, { Key: key }, headers),
   noSuchVersion: (key: string, versionId: string) => e("NoSuchVersion", "The specified version does not exist.", 404, { Key: key, VersionId: versionId }),

@@ -6,6 +6,7 @@
  */
 import type { Readable } from "node:stream";
 import { AwsError } from "../../core/errors.js";
+import { MAX_METADATA_BYTES, S3Errors } from "./errors.js";
 import type { HttpRequest, HttpResponse } from "../../protocol/http.js";
 import type { Operation, ServiceModel, Shape } from "../../protocol/model.js";
 import type { RouteMatch } from "../../protocol/rest.js";
@@ -290,6 +291,12 @@ export class S3Protocol extends RestXmlProtocol {
     if (input.Metadata && typeof input.Metadata === "object") {
       const metadata = input.Metadata as Record<string, string>;
       for (const name of Object.keys(metadata)) metadata[name] = decodeHeaderText(metadata[name]);
+      const stored = operation.name === "PutObject" || operation.name === "CreateMultipartUpload" || (operation.name === "CopyObject" && input.MetadataDirective === "REPLACE");
+      if (stored) {
+        let size = 0;
+        for (const [name, value] of Object.entries(metadata)) size += Buffer.byteLength(name) + Buffer.byteLength(value);
+        if (size > MAX_METADATA_BYTES) throw S3Errors.metadataTooLarge(size);
+      }
     }
     return input;
   }
