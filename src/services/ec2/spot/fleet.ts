@@ -48,7 +48,7 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { normaliseTags, tagsFor, validateTags } from "../tags.js";
 import type { SpotModule } from "./module.js";
 import type { LaunchTemplatesModule } from "../templates/module.js";
-import { EPOCH_MS, epochStart, onDemandPrice, spotPriceAt, unit } from "./prices.js";
+import { EPOCH_MS, onDemandPrice, spotPriceAt, unit } from "./prices.js";
 
 const JOB_FLEET = "ec2.spotfleet.evaluate";
 
@@ -433,14 +433,9 @@ export class SpotFleetModule {
 
   /** When the price of one of the fleet's pools next changes. */
   private nextPriceChange(scope: Scope, fleet: FleetRecord): number {
-    const now = this.cloud.clock.now();
-    let next = now + EPOCH_MS;
+    let next = this.cloud.clock.now() + EPOCH_MS;
     for (const spec of fleet.SpotFleetRequestConfig!.LaunchSpecifications ?? []) {
-      for (const launch of this.launchesOf(scope, spec)) {
-        for (const zone of this.spot.candidateZones(scope, launch)) {
-          next = Math.min(next, epochStart({ type: launch.InstanceType!, zone, product: "Linux/UNIX" }, now) + EPOCH_MS);
-        }
-      }
+      for (const launch of this.launchesOf(scope, spec)) next = Math.min(next, this.spot.nextPriceChange(scope, launch));
     }
     return next;
   }

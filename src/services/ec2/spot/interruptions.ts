@@ -22,7 +22,7 @@ import type { Job } from "../../../clock/scheduler.js";
 import type { Scope } from "../../../state/documents.js";
 import type { InstancesModule } from "../instances/module.js";
 import type { InstanceRecord } from "../state.js";
-import { EPOCH_MS, epochStart, spotPriceAt } from "./prices.js";
+import { nextPriceChange, spotPriceAt } from "./prices.js";
 import type { SpotModule, SpotRequestRecord } from "./module.js";
 
 const JOB_WATCH = "ec2.spot.watch";
@@ -53,7 +53,7 @@ export class SpotInterruptions {
   watch(scope: Scope, record: SpotRequestRecord, instance: InstanceRecord): void {
     const zone = instance.Placement?.AvailabilityZone;
     if (!zone || !instance.InstanceType) return;
-    const next = epochStart({ type: instance.InstanceType, zone, product: "Linux/UNIX" }, this.cloud.clock.now()) + EPOCH_MS;
+    const next = nextPriceChange({ type: instance.InstanceType, zone, product: "Linux/UNIX" }, this.cloud.clock.now());
     this.schedule(scope, JOB_WATCH, record.SpotInstanceRequestId!, next);
   }
 
@@ -61,7 +61,7 @@ export class SpotInterruptions {
   private priceFor(scope: Scope, instance: InstanceRecord): { price: number; next: number } {
     const series = { type: instance.InstanceType!, zone: instance.Placement!.AvailabilityZone!, product: "Linux/UNIX" };
     const now = this.cloud.clock.now();
-    return { price: spotPriceAt(series, scope.region, now).price, next: epochStart(series, now) + EPOCH_MS };
+    return { price: spotPriceAt(series, scope.region, now).price, next: nextPriceChange(series, now) };
   }
 
   /** At a price change: mark the request for interruption if its maximum price no longer covers the price. */

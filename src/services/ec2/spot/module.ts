@@ -38,7 +38,7 @@ import { paginate } from "../pagination.js";
 import type { Ec2State, InstanceRecord } from "../state.js";
 import { tagsBySpecification, tagsFor } from "../tags.js";
 import { spotPriceHistory } from "./history.js";
-import { EPOCH_MS, epochStart, formatPrice, onDemandPrice, spotPriceAt } from "./prices.js";
+import { EPOCH_MS, formatPrice, nextPriceChange, onDemandPrice, spotPriceAt } from "./prices.js";
 import { SpotInterruptions } from "./interruptions.js";
 
 const JOB_EVALUATE = "ec2.spot.evaluate";
@@ -392,11 +392,12 @@ export class SpotModule {
     }
   }
 
-  private nextPriceChange(scope: Scope, launch: RunInstancesRequest): number {
+  /** When the price of one of a launch's candidate pools next changes (within an epoch). */
+  nextPriceChange(scope: Scope, launch: RunInstancesRequest): number {
     const now = this.cloud.clock.now();
     let next = now + EPOCH_MS;
     for (const zone of this.candidateZones(scope, launch)) {
-      next = Math.min(next, epochStart({ type: launch.InstanceType!, zone, product: "Linux/UNIX" }, now) + EPOCH_MS);
+      next = Math.min(next, nextPriceChange({ type: launch.InstanceType!, zone, product: "Linux/UNIX" }, now));
     }
     return next;
   }

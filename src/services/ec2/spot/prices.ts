@@ -90,6 +90,11 @@ export function epochStart(series: SeriesKey, time: number): number {
   return Math.floor((time - o) / EPOCH_MS) * EPOCH_MS + o;
 }
 
+/** When a series' price next changes after `time`. */
+export function nextPriceChange(series: SeriesKey, time: number): number {
+  return epochStart(series, time) + EPOCH_MS;
+}
+
 /** The spot price of an epoch (identified by its start time). */
 export function priceAtEpoch(series: SeriesKey, region: string, start: number): number {
   const od = onDemandPrice(series.type, region, series.product) ?? 0;
