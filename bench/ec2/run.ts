@@ -13,12 +13,12 @@
  * persistent mode).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { freePort, stopServer, waitReady } from "../support.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const args = process.argv.slice(2);
@@ -41,33 +41,6 @@ interface Server {
   dir: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-async function waitReady(port: number, proc: ChildProcess, name: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not start`);
-}
-
 async function start(name: "stratus" | "moto"): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-ec2-${name}-`));
@@ -75,7 +48,7 @@ async function start(name: "stratus" | "moto"): Promise<Server> {
     name === "stratus"
       ? spawn(process.execPath, [path.join(ROOT, "bin/stratus.cjs"), "start", "--port", String(port), "--data-dir", dir, "--quiet"], { stdio: "ignore" })
       : spawn("moto_server", ["-p", String(port)], { stdio: "ignore", env: { ...process.env, PYTHONWARNINGS: "ignore" } });
-  await waitReady(port, proc, name);
+  await waitReady(port, proc, name, 600);
   const client = new EC2Client({
     endpoint: `http://127.0.0.1:${port}`,
     region: "us-east-1",
@@ -143,10 +116,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const server of servers) {
-      server.proc.kill("SIGTERM");
-      rmSync(server.dir, { recursive: true, force: true });
-    }
+    // A server still shutting down may write into its directory: remove it once the process has exited.
+    for (const server of servers) await stopServer(server);
   }
   const stratusMs = median(results.stratus.rounds);
   console.log(`\nDescribeInstances, Filters tag:Project=proj-3, over ${INSTANCES} instances (${results.stratus.matched} match); median of ${ROUNDS} rounds x ${CALLS} calls\n`);

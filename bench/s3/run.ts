@@ -10,13 +10,13 @@
  * with a data dir (its default, persistent mode). Prints a table and ratios.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { BenchClient } from "./client.js";
+import { freePort, stopServer, waitReady } from "../support.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const args = process.argv.slice(2);
@@ -39,33 +39,6 @@ interface Server {
   s3: boolean;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-async function waitReady(port: number, proc: ChildProcess, name: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${name} did not start`);
-}
-
 async function startServer(name: "stratus" | "moto" | "raw"): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
@@ -77,19 +50,10 @@ async function startServer(name: "stratus" | "moto" | "raw"): Promise<Server> {
   } else {
     proc = spawn(process.execPath, [path.join(ROOT, "dist/bench/s3/raw-server.js"), String(port), dir], { stdio: "ignore" });
   }
-  await waitReady(port, proc, name);
+  await waitReady(port, proc, name, 300);
   return { name, port, proc, dir, s3: name !== "raw" };
 }
 
-async function stopServer(server: Server): Promise<void> {
-  if (server.proc.exitCode === null) {
-    const exited = new Promise((r) => server.proc.once("exit", r));
-    server.proc.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.proc.exitCode === null) server.proc.kill("SIGKILL");
-  }
-  rmSync(server.dir, { recursive: true, force: true });
-}
 
 function rssOf(pid: number): number {
   try {
