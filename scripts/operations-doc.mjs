@@ -36,6 +36,8 @@ for (const definition of cloud.definitions) {
   lines.push(`| ${definition.name} | ${implemented.length} | ${all.length} |`);
   sections.push("", `## ${definition.name}`, "", implemented.length ? implemented.map((name) => `\`${name}\``).join(", ") : "(none)");
 }
+// An in-memory cloud still has a temp dir: stopping it removes it.
+await cloud.stop();
 const text = [...lines, ...sections, ""].join("\n");
 const file = path.join(root, "docs", "operations.md");
 if (process.argv.includes("--check")) {

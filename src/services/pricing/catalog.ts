@@ -10,7 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { projectPath } from "../../core/paths.js";
-import { instanceType, INSTANCE_TYPES } from "../ec2/instance-types/catalog.js";
+import { INSTANCE_TYPES } from "../ec2/instance-types/catalog.js";
 import { REGIONS } from "../ec2/regions/regions.js";
 import { onDemandPrice, unit } from "../ec2/spot/prices.js";
 import { ec2Data } from "../ec2/data.js";
@@ -127,8 +127,8 @@ function ec2Instances(): Product[] {
           storage: storageInfo ? `${storageInfo.Count} x ${storageInfo.SizeInGB} NVMe SSD` : "EBS only",
           networkPerformance: info.NetworkInfo?.NetworkPerformance ?? "",
           processorArchitecture: "64-bit",
-          physicalProcessor: instanceType(type)?.ProcessorInfo?.Manufacturer === "AMD" ? "AMD EPYC" : "Intel Xeon Family",
-          clockSpeed: `${instanceType(type)?.ProcessorInfo?.SustainedClockSpeedInGhz ?? 2.5} GHz`,
+          physicalProcessor: info.ProcessorInfo?.Manufacturer === "AMD" ? "AMD EPYC" : "Intel Xeon Family",
+          clockSpeed: `${info.ProcessorInfo?.SustainedClockSpeedInGhz ?? 2.5} GHz`,
           gpu: String(gpus),
           gpuMemory: gpus ? `${(info.GpuInfo?.TotalGpuMemoryInMiB ?? 0) / 1024} GiB` : "NA",
           tenancy: "Shared",
