@@ -13,7 +13,10 @@ const dist = path.join(__dirname, "..", "dist");
 const bundle = path.join(dist, "stratus.cjs");
 const cacheFile = path.join(dist, "stratus.cache");
 
+const trace = process.env.STRATUS_TRACE_STARTUP === "1" ? (phase) => process.stderr.write(`[startup] ${performance.now().toFixed(1)} ms ${phase}\n`) : () => undefined;
+
 function loadBundle() {
+  trace("node ready");
   // esbuild writes the bundle as ASCII (it escapes the rest), so latin1 reads it without UTF-8 decoding.
   const source = readFileSync(bundle, "latin1");
   let cachedData;
@@ -23,9 +26,12 @@ function loadBundle() {
     cachedData = undefined;
   }
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
+  trace("bundle and code cache read");
   const script = new vm.Script(wrapper, { filename: bundle, cachedData });
+  trace(`bundle compiled${script.cachedDataRejected ? " (code cache rejected)" : ""}`);
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist);
+  trace("bundle evaluated");
   const saveCache = () => {
     try {
       const temp = `${cacheFile}.${process.pid}`;
@@ -47,8 +53,7 @@ async function run() {
   const { exports, needsCache, saveCache } = loadBundle();
   if (argv[0] === "__warm-code-cache") {
     // Start an in-memory Stratus and serve a request, so that the cache holds what start-up runs.
-    await exports.warmUp();
-    saveCache();
+    await exports.warmUp(saveCache);
     return 0;
   }
   // A cache from another Node.js version is rejected: write a fresh one once start-up is done.

@@ -16,6 +16,7 @@ const { Cloud } = await import(path.join(root, "dist", "src", "cloud.js"));
 const { resolveOptions } = await import(path.join(root, "dist", "src", "config.js"));
 
 const cloud = new Cloud(resolveOptions({ storage: "memory", clock: "virtual", logLevel: "error" }));
+await cloud.start();
 const lines = [
   "# Operations",
   "",

@@ -15,6 +15,7 @@ import { DocumentStore } from "./state/documents.js";
 import { SERVICES } from "./services/registry.js";
 import type { ServiceDefinition, ServiceProvider } from "./services/types.js";
 import { projectPath } from "./core/paths.js";
+import { startupMark } from "./core/startup-trace.js";
 
 export const VERSION: string = (() => {
   const pkg = projectPath("package.json");
@@ -37,6 +38,14 @@ export class Cloud {
   readonly blobsDir: string;
   readonly definitions: readonly ServiceDefinition[];
   private readonly providers = new Map<string, ServiceProvider>();
+  /** Each service's provider, built once (its modules imported on first use). */
+  private readonly building = new Map<string, Promise<ServiceProvider>>();
+  /** Each provider's onStart, run once. */
+  private readonly starting = new Map<string, Promise<void>>();
+  private startAll: Promise<void> | undefined;
+  private started = false;
+  private needed = false;
+  private wakeStart: (() => void) | undefined;
   private readonly tempDir: string | undefined;
   private readonly lockFile: string | undefined;
 
@@ -59,6 +68,7 @@ export class Cloud {
         this.blobsDir = path.join(this.tempDir, "blobs");
         db = this.db = new Database(undefined);
       }
+      startupMark("database open");
       mkdirSync(this.blobsDir, { recursive: true });
       this.documents = new DocumentStore(this.db);
       this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
@@ -69,7 +79,7 @@ export class Cloud {
       // Saved at once as "running": a crash before any jump still resumes the clock where it was flowing.
       if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false);
       this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
-      for (const definition of definitions) this.providers.set(definition.name, definition.createProvider(this));
+      startupMark("clock, scheduler and identities ready");
     } catch (error) {
       // A half-built cloud must not keep the data dir locked or the database open.
       db?.close();
@@ -79,24 +89,103 @@ export class Cloud {
     }
   }
 
-  async start(): Promise<void> {
-    for (const provider of this.providers.values()) await provider.onStart?.();
-    this.scheduler.start();
+  /**
+   * Builds every provider (standalone ones first), runs their onStart hooks,
+   * then starts the scheduler. Idempotent. With `whenIdle` (the server's "no
+   * request in flight"), each provider is built only while no request is
+   * being served, so that the first requests (to STS, IAM) are not held up —
+   * until some request needs every provider (see whenStarted).
+   */
+  start(whenIdle?: () => Promise<void>): Promise<void> {
+    this.startAll ??= (async () => {
+      const order = [...this.definitions.filter((d) => d.standalone), ...this.definitions.filter((d) => !d.standalone)];
+      for (const definition of order) {
+        // A request that needs every provider (see whenStarted) ends the pause at once.
+        if (whenIdle && !this.needed) await Promise.race([whenIdle(), new Promise<void>((resolve) => (this.wakeStart = resolve))]);
+        await this.build(definition);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      for (const definition of this.definitions) await this.begin(definition);
+      this.scheduler.start();
+      this.started = true;
+      startupMark("providers started");
+    })();
+    return this.startAll;
+  }
+
+  /** Starts (or finishes starting) without waiting for idle moments: a request needs every provider. */
+  whenStarted(): Promise<void> {
+    this.needed = true;
+    this.wakeStart?.();
+    return this.start();
+  }
+
+  private build(definition: ServiceDefinition): Promise<ServiceProvider> {
+    let building = this.building.get(definition.name);
+    if (!building) {
+      building = (async () => {
+        const provider = await definition.createProvider(this);
+        this.providers.set(definition.name, provider);
+        startupMark(`provider ${definition.name}`);
+        return provider;
+      })();
+      this.building.set(definition.name, building);
+    }
+    return building;
+  }
+
+  private begin(definition: ServiceDefinition): Promise<void> {
+    let starting = this.starting.get(definition.name);
+    if (!starting) {
+      starting = this.build(definition).then((provider) => provider.onStart?.());
+      this.starting.set(definition.name, starting);
+    }
+    return starting;
+  }
+
+  /**
+   * The provider that serves a request: once everything has started; a
+   * standalone service (STS, IAM) as soon as its own provider is built.
+   */
+  async ready(name: string): Promise<ServiceProvider> {
+    if (this.started) return this.provider(name);
+    const definition = this.definition(name);
+    if (!definition) throw new Error(`no provider for ${name}`);
+    if (definition.standalone) {
+      await this.begin(definition);
+      return this.provider(name);
+    }
+    await this.whenStarted();
+    return this.provider(name);
   }
 
   definition(name: string): ServiceDefinition | undefined {
     return this.definitions.find((d) => d.name === name);
   }
 
-  /** The provider of a service, for cross-service calls (EC2 asks IAM whether a profile exists). */
+  /**
+   * The provider of a service, for cross-service calls (EC2 asks IAM whether a
+   * profile exists); every provider is there once start() has finished.
+   */
   provider<T extends ServiceProvider = ServiceProvider>(name: string): T {
     const provider = this.providers.get(name);
-    if (!provider) throw new Error(`no provider for ${name}`);
+    if (!provider) throw new Error(this.definition(name) ? `the ${name} provider is not loaded yet (await cloud.start())` : `no provider for ${name}`);
     return provider as T;
+  }
+
+  /** Whether start() has finished: every provider built and started, the scheduler running. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** A provider if it is already built, without waiting. */
+  loadedProvider(name: string): ServiceProvider | undefined {
+    return this.providers.get(name);
   }
 
   /** Wipes every resource, job and byte; the clock keeps its time. */
   async reset(): Promise<void> {
+    await this.whenStarted();
     await this.scheduler.idle();
     const tables = this.db.sql
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'")
@@ -107,13 +196,16 @@ export class Cloud {
     this.documents.clearCache();
     rmSync(this.blobsDir, { recursive: true, force: true });
     mkdirSync(this.blobsDir, { recursive: true });
-    for (const provider of this.providers.values()) await provider.onReset?.();
+    for (const definition of this.definitions) await this.providers.get(definition.name)?.onReset?.();
   }
 
   async stop(): Promise<void> {
+    // A start in progress finishes first (a failed one leaves what it built to stop).
+    await this.startAll?.catch(() => undefined);
+    await Promise.all([...this.building.values()].map((b) => b.catch(() => undefined)));
     this.scheduler.stop();
     await this.scheduler.idle();
-    for (const provider of this.providers.values()) await provider.onStop?.();
+    for (const definition of this.definitions) await this.providers.get(definition.name)?.onStop?.();
     if (this.clock instanceof VirtualClock) saveClock(this.db, this.clock.now(), true);
     this.db.close();
     if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { Cloud } from "./cloud.js";
 import { parseDuration } from "./clock/clock.js";
 import { resolveOptions, type StratusOptions } from "./config.js";
 import { StratusServer } from "./server/server.js";
+import { startupMark } from "./core/startup-trace.js";
 
 export type { StratusOptions, Credential } from "./config.js";
 export { Cloud, VERSION } from "./cloud.js";
@@ -36,15 +37,27 @@ export interface RunningStratus {
   stop(): Promise<void>;
 }
 
+/** During start-up, how long the server must have been quiet before the next provider loads... */
+const QUIET_MS = 10;
+/** ...and how long after listening it stops waiting for quiet moments. */
+const MAX_PAUSE_MS = 250;
+
 export async function startStratus(options: StratusOptions = {}): Promise<RunningStratus> {
+  startupMark("startStratus");
   const resolved = resolveOptions(options);
   const cloud = options.services ? new Cloud(resolved, options.services) : new Cloud(resolved);
-  await cloud.start();
   const server = new StratusServer(cloud);
   let address;
   try {
+    // Listening first, then the providers load, each in a quiet moment (for at most MAX_PAUSE_MS):
+    // a first `aws sts get-caller-identity` is answered at once; a request to any other service,
+    // or to /_stratus, makes the rest load without pausing and is answered once they have.
     address = await server.listen(resolved.port, resolved.host);
+    startupMark("listening");
+    const deadline = performance.now() + MAX_PAUSE_MS;
+    await cloud.start(() => server.idle(QUIET_MS, deadline));
   } catch (error) {
+    await server.close();
     await cloud.stop();
     throw error;
   }

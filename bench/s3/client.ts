@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import type { Readable } from "node:stream";
 
 const REGION = "us-east-1";
@@ -36,6 +37,8 @@ export interface Response {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /** Body bytes received (for a sink GET, whose body is not kept). */
+  size: number;
 }
 
 export class BenchClient {
@@ -67,7 +70,7 @@ export class BenchClient {
     return headers;
   }
 
-  request(method: string, rawPath: string, options: { query?: string; body?: Buffer | Readable; length?: number; headers?: Record<string, string>; sink?: boolean } = {}): Promise<Response> {
+  request(method: string, rawPath: string, options: { query?: string; body?: Buffer | Readable; length?: number; headers?: Record<string, string> } = {}): Promise<Response> {
     const path = encodePath(rawPath);
     const query = options.query ?? "";
     const extra: Record<string, string> = { ...options.headers };
@@ -79,9 +82,9 @@ export class BenchClient {
         let size = 0;
         res.on("data", (c: Buffer) => {
           size += c.length;
-          if (!options.sink) chunks.push(c);
+          chunks.push(c);
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: options.sink ? Buffer.alloc(size) : Buffer.concat(chunks) }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), size }));
         res.on("error", reject);
       });
       req.on("error", reject);
@@ -89,6 +92,65 @@ export class BenchClient {
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
       else body.pipe(req);
+    });
+  }
+
+  private readonly sinkBuffer = Buffer.allocUnsafe(256 << 10);
+
+  /**
+   * A GET whose body is only counted, on a connection of its own read into one
+   * reused buffer: node:http's client allocates a buffer per 64 KiB read, which
+   * costs it more than some servers spend sending the bytes.
+   */
+  sinkGet(rawPath: string): Promise<Response> {
+    const path = encodePath(rawPath);
+    const signed = this.sign("GET", path, "", {});
+    const head = `GET ${path} HTTP/1.1\r\n${Object.entries(signed).map(([k, v]) => `${k}: ${v}\r\n`).join("")}connection: close\r\n\r\n`;
+    return new Promise((resolve, reject) => {
+      let pending: Buffer | undefined;
+      let status = 0;
+      let length = -1;
+      let received = 0;
+      const headers: http.IncomingHttpHeaders = {};
+      let done = false;
+      const finish = (error?: Error) => {
+        if (done) return;
+        done = true;
+        socket.destroy();
+        if (error) reject(error);
+        else resolve({ status, headers, body: Buffer.alloc(0), size: received });
+      };
+      const socket = net.connect({
+        host: this.host,
+        port: this.port,
+        onread: {
+          buffer: this.sinkBuffer,
+          callback: (n: number, buffer: Uint8Array) => {
+            if (status === 0) {
+              const bytes = pending ? Buffer.concat([pending, Buffer.from(buffer.subarray(0, n))]) : Buffer.from(buffer.buffer, buffer.byteOffset, n);
+              const end = bytes.indexOf("\r\n\r\n");
+              if (end < 0) {
+                pending = Buffer.from(bytes);
+                return true;
+              }
+              const lines = bytes.subarray(0, end).toString("latin1").split("\r\n");
+              status = Number(lines[0].split(" ")[1]);
+              for (const line of lines.slice(1)) {
+                const colon = line.indexOf(":");
+                headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+              }
+              if (headers["transfer-encoding"]) return finish(new Error("sinkGet: chunked responses are not supported")), false;
+              length = headers["content-length"] === undefined ? -1 : Number(headers["content-length"]);
+              received = bytes.length - (end + 4);
+            } else received += n;
+            if (length >= 0 && received >= length) finish();
+            return true;
+          },
+        },
+      });
+      socket.on("error", (error) => finish(error));
+      socket.on("end", () => (length < 0 ? finish() : finish(new Error(`sinkGet: connection closed after ${received} of ${length} bytes`))));
+      socket.write(head);
     });
   }
 

@@ -108,9 +108,9 @@ async function largeObjects(server: Server, round: number): Promise<{ put: numbe
     await client.ok("PUT", `/${bucket}/obj${i}`, { body });
     putSeconds += Number(process.hrtime.bigint() - t) / 1e9;
     t = process.hrtime.bigint();
-    const got = await client.ok("GET", `/${bucket}/obj${i}`, { sink: true });
+    const got = await client.sinkGet(`/${bucket}/obj${i}`);
     getSeconds += Number(process.hrtime.bigint() - t) / 1e9;
-    if (got.body.length !== LARGE) throw new Error(`${server.name}: GET returned ${got.body.length} bytes`);
+    if (got.status !== 200 || got.size !== LARGE) throw new Error(`${server.name}: GET answered ${got.status} with ${got.size} bytes`);
   }
   client.close();
   const mb = (LARGE * LARGE_ROUNDS) / 1e6;

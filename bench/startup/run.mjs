@@ -2,7 +2,9 @@
 /**
  * bench/startup: time from process start to the first successful
  * GetCallerIdentity, and idle RSS, for Stratus (in-memory and data-dir modes)
- * and moto's server, in the same run, with the ratios.
+ * and moto's server, in the same run, with the ratios. Also: the time to the
+ * first S3 ListBuckets sent right after it (Stratus answers STS before its
+ * other providers have loaded), and a bare node:http server as the floor.
  *
  *   npm run bench:startup [-- --rounds 5] [-- --json results.json]
  */
@@ -99,6 +101,22 @@ function stopTree(child) {
   });
 }
 
+const S3_AUTH = AUTH.replace("/sts/", "/s3/");
+
+/** ListBuckets answered (S3 needs every provider loaded). */
+async function listBuckets(port) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      headers: { "x-amz-date": "20250101T000000Z", "x-amz-content-sha256": "UNSIGNED-PAYLOAD", authorization: S3_AUTH },
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    return response.status === 200 && text.includes("ListAllMyBucketsResult");
+  } catch {
+    return false;
+  }
+}
+
 async function measure(target) {
   const port = await freePort();
   const { command, argv, cleanup } = target.launch(port);
@@ -114,22 +132,36 @@ async function measure(target) {
     if (!ready) await new Promise((r) => setTimeout(r, 5));
   }
   const startupMs = performance.now() - started;
+  let s3Ms;
+  if (target.s3) {
+    while (!(await listBuckets(port))) {
+      if (performance.now() - started > 60_000) throw new Error(`${target.name}: no ListBuckets within 60s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    s3Ms = performance.now() - started;
+  }
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const rssKiB = treeRssKiB(child.pid);
   await stopTree(child);
   cleanup?.();
-  return { startupMs, rssMiB: rssKiB / 1024 };
+  return { startupMs, s3Ms, rssMiB: rssKiB / 1024 };
 }
 
 const node = process.execPath;
 const bin = path.join(root, "bin", "stratus.cjs");
 const TARGETS = [
   {
+    name: "floor: bare node:http",
+    launch: (port) => ({ command: node, argv: [path.join(root, "bench", "startup", "floor.cjs"), "--port", String(port)] }),
+  },
+  {
     name: "stratus (in-memory)",
+    s3: true,
     launch: (port) => ({ command: node, argv: [bin, "start", "--in-memory", "--port", String(port), "--quiet"] }),
   },
   {
     name: "stratus (data dir)",
+    s3: true,
     launch: (port) => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "stratus-bench-"));
       return { command: node, argv: [bin, "start", "--data-dir", dir, "--port", String(port), "--quiet"], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -137,6 +169,7 @@ const TARGETS = [
   },
   {
     name: "moto_server",
+    s3: true,
     launch: (port) => ({ command: "moto_server", argv: ["-p", String(port)] }),
   },
 ];
@@ -153,7 +186,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const target of TARGETS) {
     const result = await measure(target);
     results.get(target.name).push(result);
-    process.stderr.write(`round ${round}/${ROUNDS} ${target.name}: ${result.startupMs.toFixed(0)} ms, ${result.rssMiB.toFixed(1)} MiB\n`);
+    const s3 = result.s3Ms === undefined ? "" : ` (first ListBuckets ${result.s3Ms.toFixed(0)} ms)`;
+    process.stderr.write(`round ${round}/${ROUNDS} ${target.name}: ${result.startupMs.toFixed(0)} ms${s3}, ${result.rssMiB.toFixed(1)} MiB\n`);
   }
 }
 
@@ -163,21 +197,22 @@ const summary = TARGETS.map((t) => {
     name: t.name,
     startupMedianMs: median(runs.map((r) => r.startupMs)),
     startupMinMs: Math.min(...runs.map((r) => r.startupMs)),
+    s3MedianMs: t.s3 ? median(runs.map((r) => r.s3Ms)) : undefined,
     rssMedianMiB: median(runs.map((r) => r.rssMiB)),
   };
 });
 const moto = summary.find((s) => s.name === "moto_server");
 console.log(`\nbench/startup — ${ROUNDS} rounds, idle RSS after ${IDLE_MS} ms, node ${process.version}, ${os.cpus().length} CPUs`);
-console.log("| server | startup to first GetCallerIdentity (median) | best | idle RSS (median) | time vs moto | memory vs moto |");
-console.log("|---|---:|---:|---:|---:|---:|");
+console.log("| server | startup to first GetCallerIdentity (median) | best | first ListBuckets after it (median) | idle RSS (median) | time vs moto | memory vs moto |");
+console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const s of summary) {
   const timeRatio = s.startupMedianMs / moto.startupMedianMs;
   const memRatio = s.rssMedianMiB / moto.rssMedianMiB;
   console.log(
-    `| ${s.name} | ${s.startupMedianMs.toFixed(0)} ms | ${s.startupMinMs.toFixed(0)} ms | ${s.rssMedianMiB.toFixed(1)} MiB | ${timeRatio.toFixed(2)}x | ${memRatio.toFixed(2)}x |`,
+    `| ${s.name} | ${s.startupMedianMs.toFixed(0)} ms | ${s.startupMinMs.toFixed(0)} ms | ${s.s3MedianMs === undefined ? "—" : `${s.s3MedianMs.toFixed(0)} ms`} | ${s.rssMedianMiB.toFixed(1)} MiB | ${timeRatio.toFixed(2)}x | ${memRatio.toFixed(2)}x |`,
   );
 }
-for (const s of summary.filter((x) => x !== moto)) {
+for (const s of summary.filter((x) => x !== moto && x.name.startsWith("stratus"))) {
   const timeRatio = s.startupMedianMs / moto.startupMedianMs;
   const memRatio = s.rssMedianMiB / moto.rssMedianMiB;
   console.log(

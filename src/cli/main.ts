@@ -5,9 +5,10 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { VERSION } from "../cloud.js";
-import type { StratusOptions } from "../config.js";
+import { Cloud, VERSION } from "../cloud.js";
+import { resolveOptions, type StratusOptions } from "../config.js";
 import { startStratus } from "../index.js";
+import { StratusServer } from "../server/server.js";
 import { parseArgs } from "./args.js";
 import { createRequire } from "node:module";
 
@@ -194,20 +195,28 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Runs what start-up and a first request run (used by the build to warm the
- * bundle's V8 code cache): an in-memory Stratus, one STS call, one health read.
+ * Runs what start-up and a first request run, for the build to warm the
+ * bundle's V8 code cache: an in-memory Stratus, one STS call, one health read.
+ * The cache is saved before the other providers load, so that it holds the
+ * path to the first answer only (deserializing a cache costs in proportion to
+ * its size); they compile after start-up, while Stratus already answers.
  */
-export async function warmUp(): Promise<void> {
-  const stratus = await startStratus({ port: 0, storage: "memory", logLevel: "silent" });
+export async function warmUp(saveCache: () => void = () => undefined): Promise<void> {
+  const cloud = new Cloud(resolveOptions({ storage: "memory", logLevel: "silent" }));
+  const server = new StratusServer(cloud);
   try {
+    const { port } = await server.listen(0, "127.0.0.1");
+    const endpoint = `http://127.0.0.1:${port}`;
     const auth = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=" + "0".repeat(64);
-    await fetch(`${stratus.endpoint}/`, {
+    await fetch(`${endpoint}/`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
       body: "Action=GetCallerIdentity&Version=2011-06-15",
     }).then((r) => r.text());
-    await fetch(`${stratus.endpoint}/_stratus/health`).then((r) => r.text());
+    await fetch(`${endpoint}/_stratus/health`).then((r) => r.text());
+    saveCache();
   } finally {
-    await stratus.stop();
+    await server.close();
+    await cloud.stop();
   }
 }

@@ -78,7 +78,7 @@ function defaultValidationError(ex: Exchange, violations: Violation[]): AwsError
 export const dispatch: Step = async (ex, cloud) => {
   const definition = ex.definition!;
   const operation = ex.operation!;
-  const provider = cloud.provider(definition.name) as unknown as Record<string, OperationHandler | undefined>;
+  const provider = (await cloud.ready(definition.name)) as unknown as Record<string, OperationHandler | undefined>;
   const handler = provider[operation.name];
   if (typeof handler !== "function") throw CommonErrors.notImplemented(definition.name, operation.name);
   const ctx: CallContext = {

@@ -41,6 +41,8 @@ function clockDocument(cloud: Cloud) {
 export async function handleInternal(request: HttpRequest, cloud: Cloud, requestId: string): Promise<HttpResponse> {
   const path = request.rawPath.replace(/\/+$/, "");
   try {
+    // Every endpoint here needs every provider: health answers once Stratus is fully started.
+    await cloud.whenStarted();
     if (path === "/_stratus/health" && (request.method === "GET" || request.method === "HEAD")) {
       return json(200, healthDocument(cloud), requestId);
     }

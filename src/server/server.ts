@@ -13,10 +13,14 @@ import { Exchange } from "./exchange.js";
 import { handleInternal } from "./internal.js";
 import { NodeHttpRequest } from "./request.js";
 import { genericError, writeResponse } from "./respond.js";
+import { firstRequestMark } from "../core/startup-trace.js";
 
 export class StratusServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
+  private inFlight = 0;
+  /** When the last request started or ended (or the server began listening). */
+  private lastActivity = performance.now();
 
   constructor(
     private readonly cloud: Cloud,
@@ -48,6 +52,7 @@ export class StratusServer {
       this.server.once("error", reject);
       this.server.listen(port, host, () => {
         this.server.off("error", reject);
+        this.lastActivity = performance.now();
         resolve(this.server.address() as AddressInfo);
       });
     });
@@ -60,7 +65,32 @@ export class StratusServer {
     });
   }
 
+  /**
+   * Resolves once no request is being served and none has come for `quietMs`,
+   * or at `deadline` (performance.now() time) whatever the traffic.
+   */
+  async idle(quietMs = 0, deadline = Infinity): Promise<void> {
+    for (;;) {
+      const now = performance.now();
+      const quietFor = now - this.lastActivity;
+      if ((this.inFlight === 0 && quietFor >= quietMs) || now >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(quietMs - quietFor, deadline - now))));
+    }
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.lastActivity = performance.now();
+    try {
+      await this.serve(req, res);
+    } finally {
+      this.inFlight--;
+      this.lastActivity = performance.now();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    firstRequestMark("received");
     const requestId = newRequestId();
     const request = new NodeHttpRequest(req);
     const exchange = new Exchange(requestId, req, res, request);
@@ -81,6 +111,7 @@ export class StratusServer {
     if (!exchange.response) exchange.response = this.errorResponse(exchange, CommonErrors.internal("no response"));
     request.drain();
     await writeResponse(res, exchange.response, request.method);
+    firstRequestMark("answered");
     this.logLine(exchange);
     this.completed(exchange);
   }
@@ -90,8 +121,8 @@ export class StratusServer {
     const definition = ex.definition;
     if (!definition || !ex.response) return;
     try {
-      const provider = this.cloud.provider(definition.name);
-      if (!provider.onRequestCompleted) return;
+      const provider = this.cloud.loadedProvider(definition.name);
+      if (!provider?.onRequestCompleted) return;
       const length = Number(ex.response.headers["content-length"]);
       provider.onRequestCompleted({
         requestId: ex.requestId,

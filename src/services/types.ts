@@ -85,5 +85,11 @@ export interface ServiceDefinition {
   validationError?(violations: Violation[], operation: Operation): AwsError;
   /** Picks the protocol for a request when the service speaks several or has quirks. */
   protocolFor?(request: HttpRequest): Protocol | undefined;
-  createProvider(cloud: Cloud): ServiceProvider;
+  /** Builds the provider; the real services import their provider's modules here, on first use. */
+  createProvider(cloud: Cloud): ServiceProvider | Promise<ServiceProvider>;
+  /**
+   * Needs no other provider and has no start-up work: served as soon as its own
+   * provider is built, before the others have finished loading (STS, IAM).
+   */
+  standalone?: boolean;
 }

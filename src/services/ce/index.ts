@@ -1,10 +1,10 @@
 import type { ServiceDefinition } from "../types.js";
-import { CostExplorerProvider } from "./provider.js";
 
 export const ce: ServiceDefinition = {
   name: "ce",
   signingNames: ["ce"],
   targetPrefixes: ["AWSInsightsIndexService"],
   validation: "coral",
-  createProvider: (cloud) => new CostExplorerProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).CostExplorerProvider(cloud),
 };

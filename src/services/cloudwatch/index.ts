@@ -1,6 +1,5 @@
 import { PROTOCOLS } from "../../protocol/registry.js";
 import type { ServiceDefinition } from "../types.js";
-import { CloudWatchProvider } from "./provider.js";
 
 /** CloudWatch speaks query (aws CLI v2.9), json (CLI v1, SDK v3) and smithy-rpc-v2-cbor. */
 export const cloudwatch: ServiceDefinition = {
@@ -13,5 +12,6 @@ export const cloudwatch: ServiceDefinition = {
     if (request.headers["x-amz-target"]) return PROTOCOLS.json;
     return PROTOCOLS.query;
   },
-  createProvider: (cloud) => new CloudWatchProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).CloudWatchProvider(cloud),
 };

@@ -1,7 +1,6 @@
 import { AwsError } from "../../core/errors.js";
 import { coralMessage } from "../../protocol/validate.js";
 import type { ServiceDefinition } from "../types.js";
-import { DlmProvider } from "./provider.js";
 
 export const dlm: ServiceDefinition = {
   name: "dlm",
@@ -12,5 +11,6 @@ export const dlm: ServiceDefinition = {
     const message = coralMessage(violations);
     return new AwsError("InvalidRequestException", message, { status: 400, fields: { Message: message, Code: "InvalidRequestException" } });
   },
-  createProvider: (cloud) => new DlmProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).DlmProvider(cloud),
 };

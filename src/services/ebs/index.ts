@@ -1,10 +1,10 @@
 import type { ServiceDefinition } from "../types.js";
-import { EbsProvider } from "./provider.js";
 
 export const ebs: ServiceDefinition = {
   name: "ebs",
   signingNames: ["ebs"],
   streamingRequests: true,
   validation: "coral",
-  createProvider: (cloud) => new EbsProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).EbsProvider(cloud),
 };

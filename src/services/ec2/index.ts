@@ -1,9 +1,9 @@
 import type { ServiceDefinition } from "../types.js";
-import { Ec2Provider } from "./provider.js";
 
 export const ec2: ServiceDefinition = {
   name: "ec2",
   signingNames: ["ec2"],
   validation: "required",
-  createProvider: (cloud) => new Ec2Provider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).Ec2Provider(cloud),
 };

@@ -1,10 +1,11 @@
 import type { ServiceDefinition } from "../types.js";
-import { IamProvider } from "./provider.js";
 
 export const iam: ServiceDefinition = {
   name: "iam",
   signingNames: ["iam"],
   globalRegion: "us-east-1",
   validation: "coral",
-  createProvider: (cloud) => new IamProvider(cloud),
+  standalone: true,
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).IamProvider(cloud),
 };

@@ -1,10 +1,10 @@
 import type { ServiceDefinition } from "../types.js";
-import { KmsProvider } from "./provider.js";
 
 export const kms: ServiceDefinition = {
   name: "kms",
   signingNames: ["kms"],
   targetPrefixes: ["TrentService"],
   validation: "coral",
-  createProvider: (cloud) => new KmsProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).KmsProvider(cloud),
 };

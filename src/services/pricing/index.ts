@@ -1,10 +1,10 @@
 import type { ServiceDefinition } from "../types.js";
-import { PricingProvider } from "./provider.js";
 
 export const pricing: ServiceDefinition = {
   name: "pricing",
   signingNames: ["pricing"],
   targetPrefixes: ["AWSPriceListService"],
   validation: "coral",
-  createProvider: (cloud) => new PricingProvider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).PricingProvider(cloud),
 };

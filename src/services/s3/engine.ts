@@ -6,7 +6,7 @@
  * and the object events live in one place.
  */
 import { crypto } from "../../core/crypto.js";
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { isAwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
@@ -407,7 +407,9 @@ export class ObjectEngine {
       pieces.push({ ref: segment.r, from: Math.max(start, segStart) - segStart, to: Math.min(end, segEnd) - segStart, segment: segment.s });
     }
     if (pieces.length === 0) return Buffer.alloc(0);
-    if (!codec && pieces.length === 1) {
+    if (pieces.length === 1 && (!codec || !pieces[0].ref.startsWith("i:"))) {
+      // One piece (a PUT's object, or a range within one part): the file's stream, decrypted on
+      // the way, without the generator below.
       const piece = pieces[0];
       const data = this.blobs.read(piece.ref, piece.from, piece.to);
       if (Buffer.isBuffer(data)) return data;
@@ -416,8 +418,14 @@ export class ObjectEngine {
       const release = () => {
         if (!released) (released = true), this.blobs.unretain(piece.ref);
       };
-      data.once("close", release);
-      return data;
+      if (!codec) {
+        data.once("close", release);
+        return data;
+      }
+      const plain = codec.decrypt(piece.segment, piece.from);
+      // However it ends (done, failed, the client gone), both streams close and the file is let go.
+      pipeline(data, plain, () => release());
+      return plain;
     }
     // Inline bytes are read now, inside this tick, like the metadata that points at them.
     const sources = pieces.map((piece) => {

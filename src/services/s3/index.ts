@@ -1,6 +1,5 @@
 import type { ServiceDefinition } from "../types.js";
 import { s3Protocol } from "./protocol.js";
-import { S3Provider } from "./provider.js";
 
 export const s3: ServiceDefinition = {
   name: "s3",
@@ -8,5 +7,6 @@ export const s3: ServiceDefinition = {
   streamingRequests: true,
   validation: "required",
   protocolFor: () => s3Protocol,
-  createProvider: (cloud) => new S3Provider(cloud),
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).S3Provider(cloud),
 };

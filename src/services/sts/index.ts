@@ -1,9 +1,10 @@
 import type { ServiceDefinition } from "../types.js";
-import { StsProvider } from "./provider.js";
 
 export const sts: ServiceDefinition = {
   name: "sts",
   signingNames: ["sts"],
   validation: "coral",
-  createProvider: (cloud) => new StsProvider(cloud),
+  standalone: true,
+  // Imported on first use: start-up evaluates none of the provider's modules.
+  createProvider: async (cloud) => new (await import("./provider.js")).StsProvider(cloud),
 };

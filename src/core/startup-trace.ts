@@ -1,0 +1,22 @@
+/**
+ * Start-up tracing for whoever works on start-up time: with
+ * STRATUS_TRACE_STARTUP=1, each phase prints the milliseconds since the
+ * process started (stderr). Off, a mark costs one boolean test.
+ */
+const enabled = process.env.STRATUS_TRACE_STARTUP === "1";
+let firstRequestSeen = false;
+
+export function startupMark(phase: string): void {
+  if (enabled) process.stderr.write(`[startup] ${performance.now().toFixed(1)} ms ${phase}\n`);
+}
+
+let firstRequestStarted = false;
+
+/** Marks the start and the end of the first request only. */
+export function firstRequestMark(phase: "received" | "answered"): void {
+  if (!enabled) return;
+  if (phase === "received" ? firstRequestStarted : firstRequestSeen) return;
+  if (phase === "received") firstRequestStarted = true;
+  else firstRequestSeen = true;
+  startupMark(`first request ${phase}`);
+}
