@@ -31,7 +31,18 @@ function xorStream(segment: number, start: number): Transform {
   });
 }
 
-const toyCodec: ObjectCodec = { encrypt: (segment) => xorStream(segment, 0), decrypt: (segment, offset) => xorStream(segment, offset) };
+function xorBuffer(segment: number, start: number, data: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] ^ keystream(segment, start + i);
+  return out;
+}
+
+const toyCodec: ObjectCodec = {
+  encrypt: (segment) => xorStream(segment, 0),
+  decrypt: (segment, offset) => xorStream(segment, offset),
+  encryptBuffer: (segment, data) => xorBuffer(segment, 0, data),
+  decryptBuffer: (segment, offset, data) => xorBuffer(segment, offset, data),
+};
 
 function pattern(size: number): Buffer {
   const out = Buffer.alloc(size);

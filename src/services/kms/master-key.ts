@@ -5,7 +5,7 @@
  * subkeys derived from it (HKDF-SHA256, one "purpose" label per use), with
  * AES-256-GCM so that a wrapped key that was tampered with fails to unwrap.
  */
-import { crypto } from "../../core/crypto.js";
+import { crypto, randomKeyBytes } from "../../core/crypto.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import type { Cloud } from "../../cloud.js";
@@ -52,7 +52,7 @@ export class KeyWrapper {
 
   /** iv ‖ tag ‖ ciphertext; `context` is authenticated (a wrapped key only opens for the same context). */
   wrap(secret: Buffer, context: string): Buffer {
-    const iv = crypto().randomBytes(IV_BYTES);
+    const iv = randomKeyBytes(IV_BYTES);
     const cipher = crypto().createCipheriv("aes-256-gcm", this.kek, iv);
     cipher.setAAD(Buffer.from(context, "utf8"));
     const body = Buffer.concat([cipher.update(secret), cipher.final()]);

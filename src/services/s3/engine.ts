@@ -212,13 +212,13 @@ export class ObjectEngine {
   async ingest(body: Readable | Buffer, claims: BodyClaims, codec?: ObjectCodec, segment = 0): Promise<{ pending: PendingBlob; facts: BodyFacts }> {
     let pending: PendingBlob;
     let measured: Measured;
-    if (!codec && claims.length !== undefined && claims.length <= INLINE_MAX) {
-      // Small bodies (most requests) skip the stream machinery: gather, hash, keep inline.
+    if (claims.length !== undefined && claims.length <= INLINE_MAX) {
+      // Small bodies (most requests) skip the stream machinery: gather, hash, encrypt, keep inline.
       const digester = new LocalDigester(claims);
       try {
         const data = Buffer.isBuffer(body) ? body : await gather(body, INLINE_MAX);
         await new Promise<void>((resolve, reject) => digester.push(data, (error) => (error ? reject(error) : resolve())));
-        pending = this.blobs.inlinePending(data);
+        pending = this.blobs.inlinePending(codec ? codec.encryptBuffer(segment, data) : data);
         measured = await digester.finish();
       } catch (error) {
         if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
@@ -407,7 +407,15 @@ export class ObjectEngine {
       pieces.push({ ref: segment.r, from: Math.max(start, segStart) - segStart, to: Math.min(end, segEnd) - segStart, segment: segment.s });
     }
     if (pieces.length === 0) return Buffer.alloc(0);
-    if (pieces.length === 1 && (!codec || !pieces[0].ref.startsWith("i:"))) {
+    if (end - start <= INLINE_READ_MAX && pieces.every((piece) => piece.ref.startsWith("i:"))) {
+      // All in the database (small objects): plaintext now, no streams.
+      const parts = pieces.map((piece) => {
+        const stored = this.blobs.read(piece.ref, piece.from, piece.to) as Buffer;
+        return codec ? codec.decryptBuffer(piece.segment, piece.from, stored) : stored;
+      });
+      return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    }
+    if (pieces.length === 1) {
       // One piece (a PUT's object, or a range within one part): the file's stream, decrypted on
       // the way, without the generator below.
       const piece = pieces[0];
@@ -455,6 +463,9 @@ export class ObjectEngine {
     return out;
   }
 }
+
+/** Ranges of database-held bytes up to this size are answered from memory, without streams. */
+const INLINE_READ_MAX = 1 << 20;
 
 /** The public view of a stored version (without storage details). */
 export function publicVersion(version: StoredVersion): ObjectVersion {

@@ -117,6 +117,10 @@ export interface ObjectCodec {
   encrypt(segment: number): Transform;
   /** Decrypts segment `segment` from byte `offset` of it (ranged GETs). */
   decrypt(segment: number, offset: number): Transform;
+  /** The same for bytes already in memory (small objects): encrypts a whole segment... */
+  encryptBuffer(segment: number, data: Buffer): Buffer;
+  /** ...and decrypts bytes that start at `offset` of a segment. */
+  decryptBuffer(segment: number, offset: number, data: Buffer): Buffer;
 }
 
 export interface Sealed {

@@ -9,7 +9,7 @@
  * Which one applies: the request's headers, else the bucket's default
  * encryption (SSE-S3 unless configured otherwise, as on AWS since 2023).
  */
-import { crypto } from "../../../core/crypto.js";
+import { crypto, randomKeyBytes } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import { AwsError, isAwsError } from "../../../core/errors.js";
 import { parseArn } from "../../../core/ids.js";
@@ -81,7 +81,7 @@ export function customerKey(sse: SseRequest): CustomerKey | undefined {
 }
 
 function gcmWrap(kek: Buffer, secret: Buffer, context: string): Buffer {
-  const iv = crypto().randomBytes(12);
+  const iv = randomKeyBytes(12);
   const cipher = crypto().createCipheriv("aes-256-gcm", kek, iv);
   cipher.setAAD(Buffer.from(context));
   const body = Buffer.concat([cipher.update(secret), cipher.final()]);
@@ -160,8 +160,8 @@ export class AtRest implements AtRestEncryption {
   }
 
   private sealS3(): Sealed {
-    const dataKey = crypto().randomBytes(32);
-    const nonce = crypto().randomBytes(16);
+    const dataKey = randomKeyBytes(32);
+    const nonce = randomKeyBytes(16);
     const record: EncryptionRecord = {
       ServerSideEncryption: "AES256",
       nonce: nonce.toString("base64"),
@@ -178,7 +178,7 @@ export class AtRest implements AtRestEncryption {
     } catch (error) {
       kmsFailure(error);
     }
-    const nonce = crypto().randomBytes(16);
+    const nonce = randomKeyBytes(16);
     const record: EncryptionRecord = {
       ServerSideEncryption: algorithm,
       SSEKMSKeyId: dataKey.keyArn,
@@ -192,8 +192,8 @@ export class AtRest implements AtRestEncryption {
   }
 
   private sealCustomer(customer: CustomerKey): Sealed {
-    const dataKey = crypto().randomBytes(32);
-    const nonce = crypto().randomBytes(16);
+    const dataKey = randomKeyBytes(32);
+    const nonce = randomKeyBytes(16);
     const record: EncryptionRecord = {
       SSECustomerAlgorithm: "AES256",
       SSECustomerKeyMD5: customer.md5,

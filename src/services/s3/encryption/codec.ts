@@ -18,15 +18,26 @@ function segmentIv(nonce: Buffer, segment: number, block: bigint): Buffer {
   return iv;
 }
 
+/** AES-256-CTR positioned at byte `offset` of the segment (encrypting and decrypting are the same xor). */
+function ctrCipher(key: Buffer, nonce: Buffer, segment: number, offset: number): Cipher {
+  const cipher = crypto().createCipheriv("aes-256-ctr", key, segmentIv(nonce, segment, BigInt(Math.floor(offset / BLOCK))));
+  const skip = offset % BLOCK;
+  if (skip) cipher.update(Buffer.alloc(skip));
+  return cipher;
+}
+
+/** CTR has no padding: update() returns every byte, final() none. */
+function ctr(key: Buffer, nonce: Buffer, segment: number, offset: number, data: Buffer): Buffer {
+  return ctrCipher(key, nonce, segment, offset).update(data);
+}
+
 /** A transform that xors the keystream starting at byte `offset` of the segment. */
 class CtrTransform extends Transform {
   private readonly cipher: Cipher;
 
   constructor(key: Buffer, nonce: Buffer, segment: number, offset: number) {
     super();
-    this.cipher = crypto().createCipheriv("aes-256-ctr", key, segmentIv(nonce, segment, BigInt(Math.floor(offset / BLOCK))));
-    const skip = offset % BLOCK;
-    if (skip) this.cipher.update(Buffer.alloc(skip));
+    this.cipher = ctrCipher(key, nonce, segment, offset);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -43,5 +54,7 @@ export function ctrCodec(key: Buffer, nonce: Buffer): ObjectCodec {
   return {
     encrypt: (segment) => new CtrTransform(key, nonce, segment, 0),
     decrypt: (segment, offset) => new CtrTransform(key, nonce, segment, offset),
+    encryptBuffer: (segment, data) => ctr(key, nonce, segment, 0, data),
+    decryptBuffer: (segment, offset, data) => ctr(key, nonce, segment, offset, data),
   };
 }
