@@ -4,9 +4,10 @@
  * by alarm, type and time range in either direction.
  */
 import type { Cloud } from "../../../cloud.js";
-import type { AlarmHistoryItem, AlarmType, HistoryItemType, MetricAlarm, Tag } from "../../../generated/cloudwatch.js";
+import type { AlarmHistoryItem, AlarmType, CompositeAlarm, HistoryItemType, MetricAlarm, Tag } from "../../../generated/cloudwatch.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import { DAY } from "../metric-store.js";
+import { awsDate } from "./evaluate.js";
 import { javaJson } from "./java-json.js";
 
 export interface AlarmRecord {
@@ -130,5 +131,24 @@ export class AlarmStore {
 
   pruneHistory(now: number): void {
     this.stmts.prune.run(now - HISTORY_RETENTION);
+  }
+}
+
+/** An alarm as history items show it: camelCase keys (like AWS's history JSON), no state fields. */
+export function historyView(alarm: MetricAlarm | CompositeAlarm): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(alarm)) {
+    if (value === undefined || key.startsWith("State")) continue;
+    out[key.charAt(0).toLowerCase() + key.slice(1)] = value instanceof Date ? awsDate(value.getTime()) : value;
+  }
+  return out;
+}
+
+/** A state reason's data as history shows it: parsed when it is JSON, else the text. */
+export function parsedReasonData(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

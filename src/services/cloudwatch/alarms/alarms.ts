@@ -28,10 +28,10 @@ import type { Scope } from "../../../state/documents.js";
 import { CwErrors } from "../errors.js";
 import { dimensionsKey, SECOND, sortDimensions, type Dimension, type MetricIdentity, type MetricStore } from "../metric-store.js";
 import { runAction } from "./actions.js";
-import { AlarmStore, type AlarmRecord } from "./alarm-store.js";
+import { AlarmStore, historyView, parsedReasonData, type AlarmRecord } from "./alarm-store.js";
 import { CompositeAlarms, type AlarmHost, type AlarmView } from "./composite.js";
 import { alarmFromInput, alarmPeriod, MAX_ALARMS } from "./config.js";
-import { awsDate, decide, fetchRange, type Outcome } from "./evaluate.js";
+import { decide, fetchRange, type Outcome } from "./evaluate.js";
 import { javaJson } from "./java-json.js";
 
 export const EVALUATE_JOB = "cloudwatch.alarm.evaluate";
@@ -435,7 +435,7 @@ export class Alarms implements AlarmHost {
         this.store.addHistory(scope, name, "StateUpdate", `Alarm updated from ${old.StateValue} to ${outcome.state}`, {
           version: "1.0",
           oldState: { stateValue: old.StateValue, stateReason: old.StateReason },
-          newState: { stateValue: outcome.state, stateReason: outcome.reason, stateReasonData: safeParse(reasonData) },
+          newState: { stateValue: outcome.state, stateReason: outcome.reason, stateReasonData: parsedReasonData(reasonData) },
         });
       }
     });
@@ -480,20 +480,4 @@ function paginate<T extends { AlarmName?: string }>(items: T[], token: string | 
   return { page, next };
 }
 
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
-/** The alarm as history items show it (camelCase keys, like AWS's history JSON). */
-function historyView(alarm: MetricAlarm): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(alarm)) {
-    if (value === undefined || key.startsWith("State")) continue;
-    out[key.charAt(0).toLowerCase() + key.slice(1)] = value instanceof Date ? awsDate(value.getTime()) : value;
-  }
-  return out;
-}

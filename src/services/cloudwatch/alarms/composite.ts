@@ -11,7 +11,7 @@ import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import { CwErrors } from "../errors.js";
 import { runAction } from "./actions.js";
 import { evaluateRule, MAX_RULE_ALARMS, MAX_RULE_LENGTH, parseRule, ruleAlarms } from "./alarm-rule.js";
-import type { AlarmStore } from "./alarm-store.js";
+import { historyView, parsedReasonData, type AlarmStore } from "./alarm-store.js";
 import { ec2ActionOf, MAX_ALARMS } from "./config.js";
 import { awsDate } from "./evaluate.js";
 import { javaJson } from "./java-json.js";
@@ -207,8 +207,8 @@ export class CompositeAlarms {
       alarms.put(input.AlarmName, { alarm, tags: existing ? existing.tags : input.Tags ?? [] });
       const summary = `Alarm "${input.AlarmName}" ${existing ? "updated" : "created"}`;
       const data = existing
-        ? { version: "1.0", type: "Update", updatedAlarm: view(alarm), originalAlarm: view(existing.alarm) }
-        : { version: "1.0", type: "Create", createdAlarm: view(alarm) };
+        ? { version: "1.0", type: "Update", updatedAlarm: historyView(alarm), originalAlarm: historyView(existing.alarm) }
+        : { version: "1.0", type: "Create", createdAlarm: historyView(alarm) };
       this.store.addHistory(scope, input.AlarmName, "ConfigurationUpdate", summary, data, undefined, "CompositeAlarm");
     });
     // A composite is evaluated as soon as it is saved.
@@ -292,7 +292,7 @@ export class CompositeAlarms {
           {
             version: "1.0",
             oldState: { stateValue: old.StateValue, stateReason: old.StateReason },
-            newState: { stateValue: state, stateReason: reason, ...(reasonData ? { stateReasonData: safeParse(reasonData) } : {}) },
+            newState: { stateValue: state, stateReason: reason, ...(reasonData ? { stateReasonData: parsedReasonData(reasonData) } : {}) },
           },
           undefined,
           "CompositeAlarm",
@@ -345,23 +345,8 @@ export class CompositeAlarms {
     if (!record) return;
     this.alarms(scope).delete(name);
     this.cloud.scheduler.cancel(this.jobKey(scope, name));
-    this.store.addHistory(scope, name, "ConfigurationUpdate", `Alarm "${name}" deleted`, { version: "1.0", type: "Delete", deletedAlarm: view(record.alarm) }, undefined, "CompositeAlarm");
+    this.store.addHistory(scope, name, "ConfigurationUpdate", `Alarm "${name}" deleted`, { version: "1.0", type: "Delete", deletedAlarm: historyView(record.alarm) }, undefined, "CompositeAlarm");
   }
 }
 
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
-function view(alarm: CompositeAlarm): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(alarm)) {
-    if (value === undefined || key.startsWith("State")) continue;
-    out[key.charAt(0).toLowerCase() + key.slice(1)] = value instanceof Date ? awsDate(value.getTime()) : value;
-  }
-  return out;
-}
