@@ -6,7 +6,6 @@
  * assigned on the way to running and released on the way to stopped unless
  * an Elastic IP is associated.
  */
-import { crypto } from "../../../core/crypto.js";
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import { ec2Id } from "../../../core/ids.js";
@@ -32,7 +31,7 @@ import { ClientTokens } from "../idempotency.js";
 import type { ImagesModule } from "../images/module.js";
 import type { KeyPairsModule } from "../keypairs/module.js";
 import { KINDS } from "../lookup.js";
-import { cidrSize, intToIp, parseCidr4 } from "../network/cidr.js";
+import { cidrSize, parseCidr4 } from "../network/cidr.js";
 import { scopeOf, type NetworkModule } from "../network/module.js";
 import { allocatePublicIp, privateDnsName } from "../network/public-ips.js";
 import type { SecurityGroupsModule } from "../network/security-groups.js";
@@ -42,6 +41,7 @@ import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
 import { attachmentsByInstance, instanceView, publicIpOf, stateOf } from "./records.js";
+import { freeAddress, macAddress } from "../network/interface-records.js";
 import { interfaceAddresses, interfaces, secondaryInterfaces } from "../network/interfaces.js";
 
 const JOB_TRANSITION = "ec2.instance.transition";
@@ -261,7 +261,7 @@ export class InstancesModule implements InstanceLookup {
     const records: InstanceRecord[] = [];
     for (let index = 0; index < count; index++) {
       const instanceId = ec2Id("i");
-      const privateIp = plan.privateIp ?? freeAddress(cidr, usedPrivate);
+      const privateIp = plan.privateIp ?? freeAddress(cidr, usedPrivate, subnet.SubnetId!);
       usedPrivate.add(privateIp);
       const record: InstanceRecord = {
         InstanceId: instanceId,
@@ -636,21 +636,5 @@ function gmt(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " GMT");
 }
 
-/** A free host address of a subnet (AWS reserves the first four and the last). */
-function freeAddress(cidr: { base: number; prefix: number }, used: ReadonlySet<string>): string {
-  const size = cidrSize(cidr);
-  const first = cidr.base + 4;
-  const span = size - 5;
-  const start = crypto().randomInt(span);
-  for (let i = 0; i < span; i++) {
-    const ip = intToIp(first + ((start + i) % span));
-    if (!used.has(ip)) return ip;
-  }
-  throw Ec2Errors.custom("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in the subnet to satisfy the requested number of instances.");
-}
 
-function macAddress(): string {
-  const bytes = crypto().randomBytes(5);
-  return ["0a", ...[...bytes].map((b) => b.toString(16).padStart(2, "0"))].join(":");
-}
 

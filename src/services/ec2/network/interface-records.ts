@@ -173,6 +173,8 @@ export function secondaryInterfaces(state: Ec2State, scope: Scope): Map<string, 
   for (const list of out.values()) list.sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0));
   return out;
 }
+
+/** A free host address of a subnet (AWS reserves the first four and the last). */
 export function freeAddress(cidr: { base: number; prefix: number }, used: ReadonlySet<string>, subnetId: string): string {
   const size = cidrSize(cidr);
   const first = cidr.base + 4;
