@@ -196,10 +196,11 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * Runs what start-up and a first request run, for the build to warm the
- * bundle's V8 code cache: an in-memory Stratus, one STS call, one health read.
- * The cache is saved before the other providers load, so that it holds the
- * path to the first answer only (deserializing a cache costs in proportion to
- * its size); they compile after start-up, while Stratus already answers.
+ * bundle's V8 code cache: an in-memory Stratus and one STS call. The cache is
+ * saved before the other providers load (nothing here starts the cloud; a
+ * /_stratus request would), so that it holds the path to the first answer
+ * only (deserializing a cache costs in proportion to its size); they compile
+ * after start-up, while Stratus already answers.
  */
 export async function warmUp(saveCache: () => void = () => undefined): Promise<void> {
   const cloud = new Cloud(resolveOptions({ storage: "memory", logLevel: "silent" }));
@@ -213,7 +214,6 @@ export async function warmUp(saveCache: () => void = () => undefined): Promise<v
       headers: { "content-type": "application/x-www-form-urlencoded", authorization: auth },
       body: "Action=GetCallerIdentity&Version=2011-06-15",
     }).then((r) => r.text());
-    await fetch(`${endpoint}/_stratus/health`).then((r) => r.text());
     saveCache();
   } finally {
     await server.close();
