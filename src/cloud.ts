@@ -91,10 +91,10 @@ export class Cloud {
 
   /**
    * Builds every provider (standalone ones first), runs their onStart hooks,
-   * then starts the scheduler. Idempotent. With `whenIdle` (the server's "no
-   * request in flight"), each provider is built only while no request is
-   * being served, so that the first requests (to STS, IAM) are not held up —
-   * until some request needs every provider (see whenStarted).
+   * then starts the scheduler. Idempotent. With `whenIdle` (the server's
+   * quiet moments), each provider waits for one before it is built, so that
+   * the first requests (to STS, IAM) are not held up — until some request
+   * needs every provider (see whenStarted).
    */
   start(whenIdle?: () => Promise<void>): Promise<void> {
     this.startAll ??= (async () => {

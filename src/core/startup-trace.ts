@@ -4,19 +4,15 @@
  * process started (stderr). Off, a mark costs one boolean test.
  */
 const enabled = process.env.STRATUS_TRACE_STARTUP === "1";
-let firstRequestSeen = false;
+const firstRequest = new Set<string>();
 
 export function startupMark(phase: string): void {
   if (enabled) process.stderr.write(`[startup] ${performance.now().toFixed(1)} ms ${phase}\n`);
 }
 
-let firstRequestStarted = false;
-
 /** Marks the start and the end of the first request only. */
 export function firstRequestMark(phase: "received" | "answered"): void {
-  if (!enabled) return;
-  if (phase === "received" ? firstRequestStarted : firstRequestSeen) return;
-  if (phase === "received") firstRequestStarted = true;
-  else firstRequestSeen = true;
+  if (!enabled || firstRequest.has(phase)) return;
+  firstRequest.add(phase);
   startupMark(`first request ${phase}`);
 }
