@@ -418,21 +418,18 @@ export class ObjectEngine {
     if (pieces.length === 1) {
       // One piece (a PUT's object, or a range within one part): the file's stream, decrypted on
       // the way, without the generator below.
+      // (A single database-held piece was answered above: this one is a file.)
       const piece = pieces[0];
-      const data = this.blobs.read(piece.ref, piece.from, piece.to);
-      if (Buffer.isBuffer(data)) return data;
+      const data = this.blobs.read(piece.ref, piece.from, piece.to) as Readable;
       this.blobs.retain(piece.ref);
-      let released = false;
-      const release = () => {
-        if (!released) (released = true), this.blobs.unretain(piece.ref);
-      };
+      const release = () => this.blobs.unretain(piece.ref);
       if (!codec) {
         data.once("close", release);
         return data;
       }
       const plain = codec.decrypt(piece.segment, piece.from);
-      // However it ends (done, failed, the client gone), both streams close and the file is let go.
-      pipeline(data, plain, () => release());
+      // However it ends (done, failed, the client gone), both streams close and the file is let go, once.
+      pipeline(data, plain, release);
       return plain;
     }
     // Inline bytes are read now, inside this tick, like the metadata that points at them.
