@@ -15,6 +15,7 @@ import { DocumentStore } from "./state/documents.js";
 import { SERVICES } from "./services/registry.js";
 import type { ServiceDefinition, ServiceProvider } from "./services/types.js";
 import { projectPath } from "./core/paths.js";
+import { settleMallocThresholds } from "./core/malloc.js";
 import { startupMark } from "./core/startup-trace.js";
 
 export const VERSION: string = (() => {
@@ -107,6 +108,7 @@ export class Cloud {
       }
       for (const definition of this.definitions) await this.begin(definition);
       this.scheduler.start();
+      settleMallocThresholds();
       this.started = true;
       startupMark("providers started");
     })();
