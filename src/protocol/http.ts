@@ -17,6 +17,13 @@ export interface HttpRequest {
   bodyStream(): Readable;
 }
 
+/**
+ * A streamed body may carry a method under this symbol that writes itself to
+ * the response (and ends it) instead of being piped: bodies whose bytes live in
+ * memory that is reused once the socket has taken them.
+ */
+export const SEND_TO = Symbol.for("stratus.sendTo");
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[]>;

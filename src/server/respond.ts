@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { AwsError } from "../core/errors.js";
 import { encodeCbor } from "../protocol/cbor.js";
-import type { HttpRequest, HttpResponse } from "../protocol/http.js";
+import { SEND_TO, type HttpRequest, type HttpResponse } from "../protocol/http.js";
 import { escapeXml } from "../protocol/xml.js";
 
 export function writeResponse(res: ServerResponse, response: HttpResponse, method: string): Promise<void> {
@@ -40,7 +40,9 @@ export function writeResponse(res: ServerResponse, response: HttpResponse, metho
         if (!body.destroyed) body.destroy();
         resolve();
       });
-      body.pipe(res);
+      const sendTo = (body as { [SEND_TO]?: (res: ServerResponse) => void })[SEND_TO];
+      if (sendTo) sendTo.call(body, res);
+      else body.pipe(res);
       return;
     }
     res.end(body, () => resolve());

@@ -39,7 +39,14 @@ function xorBuffer(segment: number, start: number, data: Buffer): Buffer {
 
 const toyCodec: ObjectCodec = {
   encrypt: (segment) => xorStream(segment, 0),
-  decrypt: (segment, offset) => xorStream(segment, offset),
+  decryptor: (segment, offset) => {
+    let position = offset;
+    return (data) => {
+      const out = xorBuffer(segment, position, data);
+      position += data.length;
+      return out;
+    };
+  },
   encryptBuffer: (segment, data) => xorBuffer(segment, 0, data),
   decryptBuffer: (segment, offset, data) => xorBuffer(segment, offset, data),
 };

@@ -8,7 +8,7 @@
  * until it finishes, even if its object is deleted meanwhile.
  */
 import { crypto } from "../../core/crypto.js";
-import { createReadStream, mkdirSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { close as closeFile, createReadStream, mkdirSync, open as openFile, read as readFile, readdirSync, rmSync, unlinkSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Writable, type Transform } from "node:stream";
@@ -298,6 +298,11 @@ export class BlobStore {
     return createReadStream(this.filePath(name), { start, end: end - 1, highWaterMark: READ_CHUNK });
   }
 
+  /** Stored bytes [start, end) of a file blob, decrypted on the way by `decrypt`. */
+  readDecrypted(ref: string, start: number, end: number, decrypt: (data: Buffer) => Buffer): Readable {
+    return new DecryptingRead(this.filePath(ref.slice(2)), start, end, decrypt);
+  }
+
   /** Keeps a file from being unlinked while it is read; pair with `unretain`. */
   retain(ref: string): void {
     if (!ref.startsWith("f:")) return;
@@ -315,6 +320,61 @@ export class BlobStore {
     }
     this.readers.delete(name);
     if (this.doomed.delete(name)) void this.unlinkLater(name);
+  }
+}
+
+/**
+ * A file range, decrypted as it is read. Every read goes into the same buffer
+ * (decryption writes a new one anyway): a stream that allocated a fresh read
+ * buffer per chunk as well doubled the memory a large GET churns through.
+ */
+class DecryptingRead extends Readable {
+  private fd: number | undefined;
+  private readonly buffer = Buffer.allocUnsafeSlow(READ_CHUNK);
+  private reading = false;
+  /** A destroy that waits for the read in flight before it closes the file. */
+  private closeAfterRead: (() => void) | undefined;
+
+  constructor(
+    private readonly file: string,
+    private position: number,
+    private readonly end: number,
+    private readonly decrypt: (data: Buffer) => Buffer,
+  ) {
+    super({ highWaterMark: 4 * READ_CHUNK });
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    openFile(this.file, "r", (error, fd) => {
+      this.fd = fd;
+      callback(error);
+    });
+  }
+
+  override _read(): void {
+    const length = Math.min(READ_CHUNK, this.end - this.position);
+    if (length <= 0) {
+      this.push(null);
+      return;
+    }
+    this.reading = true;
+    readFile(this.fd!, this.buffer, 0, length, this.position, (error, bytesRead) => {
+      this.reading = false;
+      if (this.closeAfterRead) return this.closeAfterRead();
+      if (error) return this.destroy(error);
+      if (bytesRead === 0) return this.destroy(new Error(`${this.file} ended ${this.end - this.position} bytes early`));
+      this.position += bytesRead;
+      this.push(this.decrypt(this.buffer.subarray(0, bytesRead)));
+    });
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return callback(error);
+    const close = () => closeFile(fd, () => callback(error));
+    if (this.reading) this.closeAfterRead = close;
+    else close();
   }
 }
 

@@ -6,13 +6,15 @@
  * and the object events live in one place.
  */
 import { crypto } from "../../core/crypto.js";
-import { pipeline, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { isAwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
 import { BodyDigest, checkClaims, LocalDigester, type BodyClaims, type BodyFacts, type Measured } from "./body.js";
 import { INLINE_MAX, type BlobStore, type PendingBlob } from "./blobs.js";
 import { S3Errors } from "./errors.js";
+import { ThreadDigester } from "./byte-thread/digester.js";
+import { ThreadedRead } from "./byte-thread/reader.js";
 import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
 import type { S3Store, Segment, StoredVersion } from "./store.js";
 
@@ -225,7 +227,7 @@ export class ObjectEngine {
         throw error;
       }
     } else {
-      const digester = new LocalDigester(claims);
+      const digester = new ThreadDigester(claims);
       try {
         const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
         const digest = new BodyDigest(digester);
@@ -415,26 +417,43 @@ export class ObjectEngine {
       });
       return parts.length === 1 ? parts[0] : Buffer.concat(parts);
     }
+    if (!codec || codec.ctr) {
+      // Read (and decrypted) on the byte thread, when it has slots to spare.
+      const threaded = ThreadedRead.open(
+        pieces.map((piece) => ({
+          path: piece.ref.startsWith("f:") ? this.blobs.filePath(piece.ref.slice(2)) : undefined,
+          data: piece.ref.startsWith("i:") ? (this.blobs.read(piece.ref, piece.from, piece.to) as Buffer) : undefined,
+          start: piece.from,
+          end: piece.to,
+          ctr: codec?.ctr && { ...codec.ctr, segment: piece.segment },
+        })),
+      );
+      if (threaded) {
+        const files = pieces.filter((piece) => piece.ref.startsWith("f:")).map((piece) => piece.ref);
+        for (const ref of files) this.blobs.retain(ref);
+        threaded.once("close", () => files.forEach((ref) => this.blobs.unretain(ref)));
+        return threaded;
+      }
+    }
+    const readFile = (piece: (typeof pieces)[number]): Readable =>
+      codec
+        ? this.blobs.readDecrypted(piece.ref, piece.from, piece.to, codec.decryptor(piece.segment, piece.from))
+        : (this.blobs.read(piece.ref, piece.from, piece.to) as Readable);
     if (pieces.length === 1) {
-      // One piece (a PUT's object, or a range within one part): the file's stream, decrypted on
-      // the way, without the generator below.
+      // One piece (a PUT's object, or a range within one part): the file's stream as it is.
       // (A single database-held piece was answered above: this one is a file.)
       const piece = pieces[0];
-      const data = this.blobs.read(piece.ref, piece.from, piece.to) as Readable;
+      const data = readFile(piece);
       this.blobs.retain(piece.ref);
-      const release = () => this.blobs.unretain(piece.ref);
-      if (!codec) {
-        data.once("close", release);
-        return data;
-      }
-      const plain = codec.decrypt(piece.segment, piece.from);
-      // However it ends (done, failed, the client gone), both streams close and the file is let go, once.
-      pipeline(data, plain, release);
-      return plain;
+      data.once("close", () => this.blobs.unretain(piece.ref));
+      return data;
     }
     // Inline bytes are read now, inside this tick, like the metadata that points at them.
     const sources = pieces.map((piece) => {
-      if (piece.ref.startsWith("i:")) return { piece, data: this.blobs.read(piece.ref, piece.from, piece.to) as Buffer };
+      if (piece.ref.startsWith("i:")) {
+        const stored = this.blobs.read(piece.ref, piece.from, piece.to) as Buffer;
+        return { piece, data: codec ? codec.decryptBuffer(piece.segment, piece.from, stored) : stored };
+      }
       this.blobs.retain(piece.ref);
       return { piece, data: undefined as Buffer | undefined };
     });
@@ -446,9 +465,8 @@ export class ObjectEngine {
     async function* generate(): AsyncGenerator<Buffer> {
       for (let i = 0; i < sources.length; i++) {
         const { piece, data } = sources[i];
-        let stream: Readable = data ? Readable.from([data]) : (blobs.read(piece.ref, piece.from, piece.to) as Readable);
-        if (codec) stream = stream.pipe(codec.decrypt(piece.segment, piece.from));
-        for await (const chunk of stream) yield chunk as Buffer;
+        if (data) yield data;
+        else for await (const chunk of readFile(piece)) yield chunk as Buffer;
         release(i);
       }
     }

@@ -115,8 +115,17 @@ export interface SseRequest {
  */
 export interface ObjectCodec {
   encrypt(segment: number): Transform;
-  /** Decrypts segment `segment` from byte `offset` of it (ranged GETs). */
-  decrypt(segment: number, offset: number): Transform;
+  /**
+   * Decrypts stored bytes of segment `segment` from byte `offset` of it (ranged
+   * GETs): each call takes the bytes that follow the previous call's.
+   */
+  decryptor(segment: number, offset: number): (data: Buffer) => Buffer;
+  /**
+   * For Stratus's own codec (AES-256-CTR, IVs as in encryption/codec.ts): its
+   * key and nonce, so that large reads can be decrypted on the byte thread.
+   * Other codecs decrypt on the event loop.
+   */
+  ctr?: { key: Buffer; nonce: Buffer };
   /** The same for bytes already in memory (small objects): encrypts a whole segment... */
   encryptBuffer(segment: number, data: Buffer): Buffer;
   /** ...and decrypts bytes that start at `offset` of a segment. */

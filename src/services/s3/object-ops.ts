@@ -105,8 +105,9 @@ export class ObjectOperations extends S3Base implements Implemented {
       if (input.PartNumber !== undefined) this.partChecksumFields(version, input.PartNumber, input.ChecksumMode === "ENABLED", out);
     }
     responseOverrides(input as never, out);
-    out.Body = this.engine.read(version, range, codec);
     this.objectExtras(ctx, bucket, publicVersion(version));
+    // Last: an open read holds its file (and byte-thread slots) until it is consumed or destroyed.
+    out.Body = this.engine.read(version, range, codec);
     return out as GetObjectOutput;
   }
 

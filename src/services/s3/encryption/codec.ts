@@ -19,7 +19,7 @@ function segmentIv(nonce: Buffer, segment: number, block: bigint): Buffer {
 }
 
 /** AES-256-CTR positioned at byte `offset` of the segment (encrypting and decrypting are the same xor). */
-function ctrCipher(key: Buffer, nonce: Buffer, segment: number, offset: number): Cipher {
+export function ctrCipher(key: Buffer, nonce: Buffer, segment: number, offset: number): Cipher {
   const cipher = crypto().createCipheriv("aes-256-ctr", key, segmentIv(nonce, segment, BigInt(Math.floor(offset / BLOCK))));
   const skip = offset % BLOCK;
   if (skip) cipher.update(Buffer.alloc(skip));
@@ -31,13 +31,13 @@ function ctr(key: Buffer, nonce: Buffer, segment: number, offset: number, data: 
   return ctrCipher(key, nonce, segment, offset).update(data);
 }
 
-/** A transform that xors the keystream starting at byte `offset` of the segment. */
+/** A transform that encrypts a segment from its start. */
 class CtrTransform extends Transform {
   private readonly cipher: Cipher;
 
-  constructor(key: Buffer, nonce: Buffer, segment: number, offset: number) {
-    super();
-    this.cipher = ctrCipher(key, nonce, segment, offset);
+  constructor(key: Buffer, nonce: Buffer, segment: number) {
+    super({ highWaterMark: 1 << 20 });
+    this.cipher = ctrCipher(key, nonce, segment, 0);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -52,8 +52,12 @@ class CtrTransform extends Transform {
 
 export function ctrCodec(key: Buffer, nonce: Buffer): ObjectCodec {
   return {
-    encrypt: (segment) => new CtrTransform(key, nonce, segment, 0),
-    decrypt: (segment, offset) => new CtrTransform(key, nonce, segment, offset),
+    ctr: { key, nonce },
+    encrypt: (segment) => new CtrTransform(key, nonce, segment),
+    decryptor: (segment, offset) => {
+      const cipher = ctrCipher(key, nonce, segment, offset);
+      return (data) => cipher.update(data);
+    },
     encryptBuffer: (segment, data) => ctr(key, nonce, segment, 0, data),
     decryptBuffer: (segment, offset, data) => ctr(key, nonce, segment, offset, data),
   };

@@ -154,9 +154,10 @@ export class Replicator {
     if (existing) return true;
     try {
       const codec = version.encryption ? await this.s3.hooks.encryption.open({ bucket: source, key: version.key, record: version.encryption, sse: {}, purpose: "read", operation: "Replication" }) : undefined;
-      const body = this.engine.read(version, undefined, codec);
       const sse: SseRequest = t.replicaKmsKeyId ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: t.replicaKmsKeyId } : {};
       const sealed = await this.s3.hooks.encryption.seal({ bucket, key: version.key, sse, operation: "Replication" });
+      // Opened only now that nothing can fail before it is read: an open read holds its file (and byte-thread slots).
+      const body = this.engine.read(version, undefined, codec);
       const { pending, facts } = await this.engine.ingest(body, { length: version.size, maxSize: Number.MAX_SAFE_INTEGER }, sealed?.codec, 0);
       this.engine.publish(
         bucket.name,

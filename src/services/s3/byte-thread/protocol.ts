@@ -1,0 +1,41 @@
+/** Messages between the event loop and the byte thread, and the shared memory's layout. */
+import type { ChecksumAlgorithm } from "../checksums.js";
+
+/** Hashing: bodies fill a slot at a time and hand it over whole (or their last part). */
+export const HASH_SLOT_BYTES = 1 << 20;
+export const HASH_SLOTS = 4;
+/** Reading: each read holds a few slots, refilled as the client takes them. */
+export const READ_SLOT_BYTES = 1 << 20;
+export const READ_SLOTS = 16;
+export const SLOTS_PER_READ = 4;
+export const MEMORY_BYTES = HASH_SLOT_BYTES * HASH_SLOTS + READ_SLOT_BYTES * READ_SLOTS;
+
+export const hashSlotOffset = (slot: number) => slot * HASH_SLOT_BYTES;
+export const readSlotOffset = (slot: number) => HASH_SLOT_BYTES * HASH_SLOTS + slot * READ_SLOT_BYTES;
+
+/** Stored bytes [start, end) of one segment: a file's, or (small) bytes given along; decrypted with AES-256-CTR when `ctr` is set. */
+export interface ReadPiece {
+  path?: string;
+  data?: Uint8Array;
+  start: number;
+  end: number;
+  ctr?: { key: Uint8Array; nonce: Uint8Array; segment: number };
+}
+
+export type ToThread =
+  | { t: "memory"; memory: SharedArrayBuffer }
+  | { t: "hash"; id: number; sha256: boolean; checksum?: ChecksumAlgorithm }
+  | { t: "data"; id: number; slot: number; length: number }
+  | { t: "digest"; id: number }
+  | { t: "drop"; id: number }
+  | { t: "read"; id: number; pieces: ReadPiece[]; slots: number[] }
+  /** A read slot the client has taken: fill it again. */
+  | { t: "grant"; id: number; slot: number }
+  | { t: "cancel"; id: number };
+
+export type FromThread =
+  | { t: "free"; slot: number }
+  | { t: "digested"; id: number; md5Hex: string; sha256Hex?: string; checksum?: string }
+  | { t: "chunk"; id: number; slot: number; length: number }
+  /** A read finished (done, failed or cancelled): the slots it still held are the client's again. */
+  | { t: "ended"; id: number; error?: string };
