@@ -5,7 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   CompleteMultipartUploadCommand,
@@ -19,7 +21,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
 import { byteThread } from "../../src/services/s3/byte-thread/client.js";
-import { READ_SLOTS } from "../../src/services/s3/byte-thread/protocol.js";
+import { HASH_SLOTS, READ_SLOTS } from "../../src/services/s3/byte-thread/protocol.js";
 import { CREDENTIALS, startTestStratus } from "../support/stratus.js";
 import { rawS3, signHeaders } from "./raw.js";
 import { bodyBytes, bucketName, isError, s3Client } from "./support.js";
@@ -38,6 +40,13 @@ const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 async function slotsSettle(): Promise<number> {
   for (let i = 0; i < 100 && byteThread().freeReadSlotCount < READ_SLOTS; i++) await new Promise((r) => setTimeout(r, 20));
   return byteThread().freeReadSlotCount;
+}
+
+/** The files under blobs/s3/data, and what is left in blobs/s3/tmp. */
+function storedFiles(stratus: RunningStratus): { data: string[]; tmp: string[] } {
+  const root = path.join(stratus.cloud.blobsDir, "s3");
+  const data = readdirSync(path.join(root, "data")).flatMap((dir) => readdirSync(path.join(root, "data", dir)).map((name) => path.join(root, "data", dir, name)));
+  return { data, tmp: readdirSync(path.join(root, "tmp")) };
 }
 
 describe("S3 large bodies on the byte thread", () => {
@@ -77,6 +86,32 @@ describe("S3 large bodies on the byte thread", () => {
     const across = `bytes=${5 * MiB - 100}-${10 * MiB + 99}`;
     assert.ok((await get("multi", across)).equals(multipart.subarray(5 * MiB - 100, 10 * MiB + 100)));
     assert.equal(await slotsSettle(), READ_SLOTS);
+  });
+
+  it("stores ciphertext only: no stretch of the plaintext is on disk", () => {
+    const files = storedFiles(stratus).data.filter((file) => readFileSync(file).length === single.length);
+    assert.ok(files.length >= 1);
+    for (const file of files) {
+      const stored = readFileSync(file);
+      for (const at of [0, MiB - 32, 3 * MiB + 17, single.length - 64]) assert.equal(stored.indexOf(single.subarray(at, at + 32)), -1, `plaintext at ${at} found in ${file}`);
+    }
+  });
+
+  it("leaves nothing behind of an upload whose client leaves half-way", async () => {
+    const url = new URL(stratus.endpoint);
+    const size = 6 * MiB;
+    const path = `/${bucket}/abandoned`;
+    const headers = signHeaders("PUT", path, "", { host: url.host, "content-length": String(size) }, "UNSIGNED-PAYLOAD", { ...CREDENTIALS, region: "us-east-1" });
+    await new Promise<void>((resolve) => {
+      const request = http.request({ host: url.hostname, port: url.port, path, method: "PUT", headers });
+      request.on("error", () => resolve());
+      request.write(pattern(2 * MiB + 5, 7), () => setTimeout(() => request.destroy(), 50));
+      request.on("close", () => resolve());
+    });
+    for (let i = 0; i < 100 && (storedFiles(stratus).tmp.length > 0 || byteThread().freeHashSlotCount < HASH_SLOTS); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(storedFiles(stratus).tmp, []);
+    assert.equal(byteThread().freeHashSlotCount, HASH_SLOTS);
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "abandoned" })), isError("NoSuchKey", 404));
   });
 
   it("answers more concurrent GETs than the thread has slots for, each in full", async () => {

@@ -94,6 +94,11 @@ export class ByteThread {
     return this.freeReadSlots.splice(-SLOTS_PER_READ);
   }
 
+  /** Hashing slots no body holds (tests: every body gives its slots back). */
+  get freeHashSlotCount(): number {
+    return this.freeHashSlots.length;
+  }
+
   /** Read slots no read holds (tests: every read gives its slots back). */
   get freeReadSlotCount(): number {
     return this.freeReadSlots.length;
