@@ -25,7 +25,7 @@ const NO_MOTO = args.includes("--no-moto");
 const SECONDS = Number(args[args.indexOf("--seconds") + 1]) || (QUICK ? 3 : 8);
 const LIST_SIZES = QUICK ? [2_000, 10_000] : [10_000, 100_000];
 const LARGE = 64 * 1024 * 1024;
-const LARGE_ROUNDS = 2;
+const LARGE_ROUNDS = 3;
 const HUGE = (QUICK ? 256 : 1024) * 1024 * 1024;
 const ROUNDS = Number(args[args.indexOf("--rounds") + 1]) || (QUICK ? 2 : 3);
 /** moto fills a bucket with about 300 PUT/s: 100,000 keys take minutes; only with --moto-full-listing. */
@@ -93,6 +93,20 @@ async function smallObjects(server: Server, seconds: number, round: number): Pro
   const elapsed = (Date.now() - started) / 1000;
   client.close();
   return ops / elapsed;
+}
+
+/**
+ * One untimed 64 MiB PUT and GET per server before the first round: a process's first
+ * large transfer pays one-off costs (heap growth, first-touch page faults, Stratus's byte
+ * thread starting) that the rounds should not average in.
+ */
+async function warmUpLarge(server: Server): Promise<void> {
+  const client = new BenchClient("127.0.0.1", server.port, 4);
+  if (server.s3) await client.ok("PUT", "/warmup");
+  await client.ok("PUT", "/warmup/obj", { body: Buffer.alloc(LARGE, 1) });
+  const got = await client.sinkGet("/warmup/obj");
+  if (got.status !== 200 || got.size !== LARGE) throw new Error(`${server.name}: warm-up GET answered ${got.status} with ${got.size} bytes`);
+  client.close();
 }
 
 async function largeObjects(server: Server, round: number): Promise<{ put: number; get: number }> {
@@ -210,6 +224,7 @@ async function main(): Promise<void> {
   const servers: Server[] = [];
   try {
     for (const name of names) servers.push(await startServer(name));
+    for (const server of servers) await warmUpLarge(server);
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();
       for (const server of order) {

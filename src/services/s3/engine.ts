@@ -13,6 +13,7 @@ import type { CallContext } from "../types.js";
 import { BodyDigest, checkClaims, LocalDigester, type BodyClaims, type BodyFacts, type Measured } from "./body.js";
 import { INLINE_MAX, type BlobStore, type PendingBlob } from "./blobs.js";
 import { S3Errors } from "./errors.js";
+import { byteThread } from "./byte-thread/client.js";
 import { ThreadDigester } from "./byte-thread/digester.js";
 import { ThreadedRead } from "./byte-thread/reader.js";
 import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
@@ -212,6 +213,8 @@ export class ObjectEngine {
 
   /** Streams a body into a pending blob, checking every claim about it. */
   async ingest(body: Readable | Buffer, claims: BodyClaims, codec?: ObjectCodec, segment = 0): Promise<{ pending: PendingBlob; facts: BodyFacts }> {
+    // The first object written starts the byte thread, so that it is up before the first large body.
+    byteThread();
     let pending: PendingBlob;
     let measured: Measured;
     if (claims.length !== undefined && claims.length <= INLINE_MAX) {
