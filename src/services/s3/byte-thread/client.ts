@@ -46,7 +46,7 @@ export class ByteThread {
     this.failed = error;
     for (const { reject } of this.digesting.values()) reject(error);
     this.digesting.clear();
-    // Bodies waiting for a slot go on, and fail when they ask for their digest.
+    // Bodies waiting for a slot wake up to fail.
     for (const wake of this.hashSlotWaiters.splice(0)) wake();
     for (const listener of this.reading.values()) listener.ended(error.message);
     this.reading.clear();
@@ -64,7 +64,7 @@ export class ByteThread {
 
   /** A free hashing slot, or undefined: then `whenHashSlotFree` calls back once one may be. */
   takeHashSlot(): number | undefined {
-    return this.failed ? 0 : this.freeHashSlots.pop();
+    return this.freeHashSlots.pop();
   }
 
   whenHashSlotFree(wake: () => void): void {

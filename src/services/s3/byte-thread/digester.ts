@@ -30,6 +30,7 @@ export class ThreadDigester implements Digester {
 
   private copy(chunk: Buffer, from: number, next: (error?: Error) => void): void {
     while (from < chunk.length) {
+      if (this.thread.failed) return next(this.thread.failed);
       if (this.slot === undefined) {
         const slot = this.thread.takeHashSlot();
         // Every slot is being hashed: the body waits (and so does its sender).
