@@ -95,14 +95,17 @@ export function checkClaims(claims: BodyClaims, measured: Measured, source: Read
   return { size: measured.size, md5Hex: measured.md5Hex, checksum };
 }
 
-/** A digester as a pass-through stream stage. */
+/** A digester as a stream stage: hashes each chunk, then passes it on (encrypted, with `encrypt`). */
 export class BodyDigest extends Transform {
-  constructor(readonly digester: Digester) {
+  constructor(
+    readonly digester: Digester,
+    private readonly encrypt?: (data: Buffer) => Buffer,
+  ) {
     super({ highWaterMark: 1 << 20 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.digester.push(chunk, (error) => (error ? callback(error) : callback(null, chunk)));
+    this.digester.push(chunk, (error) => (error ? callback(error) : callback(null, this.encrypt ? this.encrypt(chunk) : chunk)));
   }
 }
 

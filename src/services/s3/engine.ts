@@ -223,7 +223,7 @@ export class ObjectEngine {
       try {
         const data = Buffer.isBuffer(body) ? body : await gather(body, INLINE_MAX);
         await new Promise<void>((resolve, reject) => digester.push(data, (error) => (error ? reject(error) : resolve())));
-        pending = this.blobs.inlinePending(codec ? codec.encryptBuffer(segment, data) : data);
+        pending = this.blobs.inlinePending(codec ? codec.encryptor(segment)(data) : data);
         measured = await digester.finish();
       } catch (error) {
         if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
@@ -233,8 +233,7 @@ export class ObjectEngine {
       const digester = new ThreadDigester(claims);
       try {
         const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-        const digest = new BodyDigest(digester);
-        pending = await this.blobs.write(source, codec ? [digest, codec.encrypt(segment)] : [digest]);
+        pending = await this.blobs.write(source, [new BodyDigest(digester, codec?.encryptor(segment))]);
       } catch (error) {
         digester.drop();
         if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();
@@ -412,20 +411,20 @@ export class ObjectEngine {
       pieces.push({ ref: segment.r, from: Math.max(start, segStart) - segStart, to: Math.min(end, segEnd) - segStart, segment: segment.s });
     }
     if (pieces.length === 0) return Buffer.alloc(0);
-    if (end - start <= INLINE_READ_MAX && pieces.every((piece) => piece.ref.startsWith("i:"))) {
+    // Inline bytes are read now, inside this tick, like the metadata that points at them.
+    const stored = pieces.map((piece) => (piece.ref.startsWith("i:") ? (this.blobs.read(piece.ref, piece.from, piece.to) as Buffer) : undefined));
+    const plain = (i: number): Buffer => (codec ? codec.decryptor(pieces[i].segment, pieces[i].from)(stored[i]!) : stored[i]!);
+    if (end - start <= INLINE_READ_MAX && stored.every((data) => data !== undefined)) {
       // All in the database (small objects): plaintext now, no streams.
-      const parts = pieces.map((piece) => {
-        const stored = this.blobs.read(piece.ref, piece.from, piece.to) as Buffer;
-        return codec ? codec.decryptBuffer(piece.segment, piece.from, stored) : stored;
-      });
+      const parts = pieces.map((_, i) => plain(i));
       return parts.length === 1 ? parts[0] : Buffer.concat(parts);
     }
     if (!codec || codec.ctr) {
       // Read (and decrypted) on the byte thread, when it has slots to spare.
       const threaded = ThreadedRead.open(
-        pieces.map((piece) => ({
-          path: piece.ref.startsWith("f:") ? this.blobs.filePath(piece.ref.slice(2)) : undefined,
-          data: piece.ref.startsWith("i:") ? (this.blobs.read(piece.ref, piece.from, piece.to) as Buffer) : undefined,
+        pieces.map((piece, i) => ({
+          path: stored[i] ? undefined : this.blobs.filePath(piece.ref.slice(2)),
+          data: stored[i],
           start: piece.from,
           end: piece.to,
           ctr: codec?.ctr && { ...codec.ctr, segment: piece.segment },
@@ -451,12 +450,8 @@ export class ObjectEngine {
       data.once("close", () => this.blobs.unretain(piece.ref));
       return data;
     }
-    // Inline bytes are read now, inside this tick, like the metadata that points at them.
-    const sources = pieces.map((piece) => {
-      if (piece.ref.startsWith("i:")) {
-        const stored = this.blobs.read(piece.ref, piece.from, piece.to) as Buffer;
-        return { piece, data: codec ? codec.decryptBuffer(piece.segment, piece.from, stored) : stored };
-      }
+    const sources = pieces.map((piece, i) => {
+      if (stored[i]) return { piece, data: plain(i) };
       this.blobs.retain(piece.ref);
       return { piece, data: undefined as Buffer | undefined };
     });

@@ -9,7 +9,6 @@
  * ignore events. An extension installs its implementations on
  * `S3Provider.hooks` from a module listed in `modules.ts`.
  */
-import type { Transform } from "node:stream";
 import { AwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
 
@@ -110,11 +109,12 @@ export interface SseRequest {
  * Encrypts and decrypts one object's bytes. Objects are stored as segments
  * (1 for a PUT, one per part for multipart uploads); each segment is
  * transformed independently, so a codec must derive a distinct keystream per
- * segment (e.g. AES-256-CTR with the segment number in the IV). Transforms
- * must preserve length, so that ranged reads map to the same stored offsets.
+ * segment (e.g. AES-256-CTR with the segment number in the IV). It must
+ * preserve length, so that ranged reads map to the same stored offsets.
  */
 export interface ObjectCodec {
-  encrypt(segment: number): Transform;
+  /** Encrypts segment `segment` from its start: each call takes the bytes that follow the previous call's. */
+  encryptor(segment: number): (data: Buffer) => Buffer;
   /**
    * Decrypts stored bytes of segment `segment` from byte `offset` of it (ranged
    * GETs): each call takes the bytes that follow the previous call's.
@@ -126,10 +126,6 @@ export interface ObjectCodec {
    * Other codecs decrypt on the event loop.
    */
   ctr?: { key: Buffer; nonce: Buffer };
-  /** The same for bytes already in memory (small objects): encrypts a whole segment... */
-  encryptBuffer(segment: number, data: Buffer): Buffer;
-  /** ...and decrypts bytes that start at `offset` of a segment. */
-  decryptBuffer(segment: number, offset: number, data: Buffer): Buffer;
 }
 
 export interface Sealed {

@@ -6,7 +6,6 @@
  */
 import { crypto } from "../../../core/crypto.js";
 import type { Cipher } from "node:crypto";
-import { Transform, type TransformCallback } from "node:stream";
 import type { ObjectCodec } from "../hooks.js";
 
 const BLOCK = 16;
@@ -27,38 +26,15 @@ export function ctrCipher(key: Buffer, nonce: Buffer, segment: number, offset: n
 }
 
 /** CTR has no padding: update() returns every byte, final() none. */
-function ctr(key: Buffer, nonce: Buffer, segment: number, offset: number, data: Buffer): Buffer {
-  return ctrCipher(key, nonce, segment, offset).update(data);
-}
-
-/** A transform that encrypts a segment from its start. */
-class CtrTransform extends Transform {
-  private readonly cipher: Cipher;
-
-  constructor(key: Buffer, nonce: Buffer, segment: number) {
-    super({ highWaterMark: 1 << 20 });
-    this.cipher = ctrCipher(key, nonce, segment, 0);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    callback(null, this.cipher.update(chunk));
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const rest = this.cipher.final();
-    callback(null, rest.length ? rest : undefined);
-  }
+function xorFrom(key: Buffer, nonce: Buffer, segment: number, offset: number): (data: Buffer) => Buffer {
+  const cipher = ctrCipher(key, nonce, segment, offset);
+  return (data) => cipher.update(data);
 }
 
 export function ctrCodec(key: Buffer, nonce: Buffer): ObjectCodec {
   return {
     ctr: { key, nonce },
-    encrypt: (segment) => new CtrTransform(key, nonce, segment),
-    decryptor: (segment, offset) => {
-      const cipher = ctrCipher(key, nonce, segment, offset);
-      return (data) => cipher.update(data);
-    },
-    encryptBuffer: (segment, data) => ctr(key, nonce, segment, 0, data),
-    decryptBuffer: (segment, offset, data) => ctr(key, nonce, segment, offset, data),
+    encryptor: (segment) => xorFrom(key, nonce, segment, 0),
+    decryptor: (segment, offset) => xorFrom(key, nonce, segment, offset),
   };
 }
