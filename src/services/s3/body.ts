@@ -44,8 +44,11 @@ export interface Measured {
 /** Counts and hashes a body chunk by chunk (MD5, and SHA-256 / a flexible checksum when claimed). */
 export interface Digester {
   readonly size: number;
-  /** Feeds a chunk; `next` runs when more may come (at once, unless the hashing thread is behind). */
-  push(chunk: Buffer, next: (error?: Error) => void): void;
+  /**
+   * Feeds a chunk; `next` runs when more may come (at once, unless the hashing thread is behind).
+   * `spare`: nothing reads the chunk afterwards, so its memory may be taken over.
+   */
+  push(chunk: Buffer, next: (error?: Error) => void, spare?: boolean): void;
   finish(): Promise<Measured>;
   /** Forgets an abandoned body. */
   drop(): void;
@@ -95,17 +98,23 @@ export function checkClaims(claims: BodyClaims, measured: Measured, source: Read
   return { size: measured.size, md5Hex: measured.md5Hex, checksum };
 }
 
-/** A digester as a stream stage: hashes each chunk, then passes it on (encrypted, with `encrypt`). */
+/**
+ * A digester as a stream stage: hashes each chunk and passes it on (encrypted, with `encrypt`).
+ * `ownChunks`: the source's chunks are read once, here — then the plaintext of a chunk passed
+ * on encrypted is the digester's to take over.
+ */
 export class BodyDigest extends Transform {
   constructor(
     readonly digester: Digester,
     private readonly encrypt?: (data: Buffer) => Buffer,
+    private readonly ownChunks = false,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.digester.push(chunk, (error) => (error ? callback(error) : callback(null, this.encrypt ? this.encrypt(chunk) : chunk)));
+    const out = this.encrypt ? this.encrypt(chunk) : chunk;
+    this.digester.push(chunk, (error) => (error ? callback(error) : callback(null, out)), this.ownChunks && out !== chunk);
   }
 }
 

@@ -6,14 +6,16 @@
  * and the object events live in one place.
  */
 import { crypto } from "../../core/crypto.js";
+import { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { isAwsError } from "../../core/errors.js";
 import type { CallContext } from "../types.js";
 import { BodyDigest, checkClaims, LocalDigester, type BodyClaims, type BodyFacts, type Measured } from "./body.js";
 import { INLINE_MAX, type BlobStore, type PendingBlob } from "./blobs.js";
+import { AwsChunkedDecoder } from "./chunked.js";
 import { S3Errors } from "./errors.js";
-import { byteThread } from "./byte-thread/client.js";
+import { byteThread, onlineByteThread } from "./byte-thread/client.js";
 import { ThreadDigester } from "./byte-thread/digester.js";
 import { ThreadedRead } from "./byte-thread/reader.js";
 import type { BucketRecord, ChecksumRecord, EncryptionRecord, ObjectCodec, ObjectVersion, ReplicationStatus, S3Hooks, VersionEvent } from "./hooks.js";
@@ -230,10 +232,14 @@ export class ObjectEngine {
         throw error;
       }
     } else {
-      const digester = new ThreadDigester(claims);
+      const thread = onlineByteThread();
+      const digester = thread ? new ThreadDigester(thread, claims) : new LocalDigester(claims);
+      // A request's chunks are read once, here: once encrypted, the digester may take over their memory.
+      const fromRequest = body instanceof IncomingMessage || body instanceof AwsChunkedDecoder;
+      const stage = new BodyDigest(digester, codec?.encryptor(segment), fromRequest);
       try {
         const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-        pending = await this.blobs.write(source, [new BodyDigest(digester, codec?.encryptor(segment))]);
+        pending = await this.blobs.write(source, [stage]);
       } catch (error) {
         digester.drop();
         if (!Buffer.isBuffer(body) && !body.readableEnded) body.resume();

@@ -1,16 +1,25 @@
 /**
  * The event loop's side of the byte thread (thread.ts): one per process,
- * started on first use and again if it ever failed; it never keeps the
- * process alive. Owns the shared memory and hands out its slots.
+ * started on first use and again if it ever failed after coming online; it
+ * never keeps the process alive. Owns the shared memory and hands out its
+ * slots. Work goes to the thread only once it is online: until then, and for
+ * good if it never comes online (its module missing or broken), large bodies
+ * are hashed and read on the event loop as small ones are.
  */
 import { createRequire } from "node:module";
 import type { Worker } from "node:worker_threads";
 import { projectPath } from "../../../core/paths.js";
 import type { Measured } from "../body.js";
-import { HASH_SLOTS, MEMORY_BYTES, READ_SLOTS, SLOTS_PER_READ, type FromThread, type ToThread } from "./protocol.js";
+import { MEMORY_BYTES, READ_SLOTS, SLOTS_PER_READ, type FromThread, type ToThread } from "./protocol.js";
 
 /** The compiled thread module: dist/src holds it whether Stratus runs from there or from the bundle. */
-const THREAD_MODULE = projectPath("dist", "src", "services", "s3", "byte-thread", "thread.js");
+let threadModule = projectPath("dist", "src", "services", "s3", "byte-thread", "thread.js");
+
+/** A body being hashed: told as the thread catches up with it. */
+export interface HashListener {
+  hashed(bytes: number): void;
+  failed(error: Error): void;
+}
 
 export interface ReadListener {
   chunk(slot: number, length: number): void;
@@ -22,9 +31,11 @@ export class ByteThread {
   /** The shared memory as a Buffer, to copy into and to take views of. */
   readonly bytes = Buffer.from(this.memory);
   failed: Error | undefined;
+  /** Whether the thread has loaded and said so. */
+  online = false;
+  private readonly onlineWaiters: Array<(online: boolean) => void> = [];
   private readonly worker: Worker;
-  private readonly freeHashSlots = Array.from({ length: HASH_SLOTS }, (_, i) => i);
-  private readonly hashSlotWaiters: Array<() => void> = [];
+  private readonly hashing = new Map<number, HashListener>();
   private readonly digesting = new Map<number, { resolve: (measured: Omit<Measured, "size">) => void; reject: (error: Error) => void }>();
   private readonly freeReadSlots = Array.from({ length: READ_SLOTS }, (_, i) => i);
   private readonly reading = new Map<number, ReadListener>();
@@ -32,7 +43,7 @@ export class ByteThread {
 
   constructor() {
     const { Worker } = createRequire(import.meta.url)("node:worker_threads") as typeof import("node:worker_threads");
-    this.worker = new Worker(THREAD_MODULE);
+    this.worker = new Worker(threadModule);
     this.worker.on("message", (message: FromThread) => this.receive(message));
     this.worker.on("error", (error) => this.fail(error));
     this.worker.on("exit", (code) => this.fail(new Error(`the byte thread exited (${code})`)));
@@ -41,13 +52,24 @@ export class ByteThread {
     this.post({ t: "memory", memory: this.memory });
   }
 
+  /** Resolves true once the thread is online, false if it fails first. */
+  whenOnline(): Promise<boolean> {
+    if (this.online || this.failed) return Promise.resolve(this.online && !this.failed);
+    return new Promise((resolve) => this.onlineWaiters.push(resolve));
+  }
+
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = error;
+    if (!this.online) {
+      unavailable = error;
+      process.emitWarning(`the S3 byte thread did not start (${error.message}); large bodies are hashed and read on the event loop`);
+    }
+    for (const resolve of this.onlineWaiters.splice(0)) resolve(false);
     for (const { reject } of this.digesting.values()) reject(error);
     this.digesting.clear();
-    // Bodies waiting for a slot wake up to fail.
-    for (const wake of this.hashSlotWaiters.splice(0)) wake();
+    for (const body of this.hashing.values()) body.failed(error);
+    this.hashing.clear();
     for (const listener of this.reading.values()) listener.ended(error.message);
     this.reading.clear();
   }
@@ -62,20 +84,27 @@ export class ByteThread {
 
   // --- Hashing ---------------------------------------------------------------
 
-  /** A free hashing slot, or undefined: then `whenHashSlotFree` calls back once one may be. */
-  takeHashSlot(): number | undefined {
-    return this.freeHashSlots.pop();
+  /** Starts hashing a body. */
+  hash(message: Extract<ToThread, { t: "hash" }>, listener: HashListener): void {
+    this.hashing.set(message.id, listener);
+    this.post(message);
   }
 
-  whenHashSlotFree(wake: () => void): void {
-    if (this.failed) wake();
-    else this.hashSlotWaiters.push(wake);
+  /** Hands a body's next bytes over: the buffers become the thread's. */
+  hashData(id: number, buffers: ArrayBuffer[], lengths: number[]): void {
+    if (this.failed || !this.hashing.has(id)) return;
+    this.worker.postMessage({ t: "data", id, buffers, lengths } satisfies ToThread, buffers);
   }
 
-  returnHashSlot(slot: number): void {
-    if (this.failed) return;
-    this.freeHashSlots.push(slot);
-    this.hashSlotWaiters.shift()?.();
+  /** Forgets a body. */
+  dropHash(id: number): void {
+    this.hashing.delete(id);
+    this.post({ t: "drop", id });
+  }
+
+  /** Bodies the thread is hashing (tests: abandoned bodies are forgotten). */
+  get hashingCount(): number {
+    return this.hashing.size;
   }
 
   digest(id: number): Promise<Omit<Measured, "size">> {
@@ -94,11 +123,6 @@ export class ByteThread {
     return this.freeReadSlots.splice(-SLOTS_PER_READ);
   }
 
-  /** Hashing slots no body holds (tests: every body gives its slots back). */
-  get freeHashSlotCount(): number {
-    return this.freeHashSlots.length;
-  }
-
   /** Read slots no read holds (tests: every read gives its slots back). */
   get freeReadSlotCount(): number {
     return this.freeReadSlots.length;
@@ -115,11 +139,16 @@ export class ByteThread {
 
   private receive(message: FromThread): void {
     switch (message.t) {
-      case "free":
-        return this.returnHashSlot(message.slot);
+      case "ready":
+        this.online = true;
+        for (const resolve of this.onlineWaiters.splice(0)) resolve(true);
+        return;
+      case "hashed":
+        return this.hashing.get(message.id)?.hashed(message.bytes);
       case "digested": {
         const waiter = this.digesting.get(message.id);
         this.digesting.delete(message.id);
+        this.hashing.delete(message.id);
         waiter?.resolve({ md5Hex: message.md5Hex, sha256Hex: message.sha256Hex, checksum: message.checksum });
         return;
       }
@@ -135,8 +164,28 @@ export class ByteThread {
 }
 
 let thread: ByteThread | undefined;
+/** Why the thread never came online, once it did not: it is not tried again. */
+let unavailable: Error | undefined;
 
+/** The byte thread, started if it is not running (tests use it to look at its slots). */
 export function byteThread(): ByteThread {
-  if (!thread || thread.failed) thread = new ByteThread();
+  if (!thread || (thread.failed && !unavailable)) thread = new ByteThread();
   return thread;
+}
+
+/** The byte thread if it is online; otherwise starts it (unless it cannot start) and answers undefined. */
+export function onlineByteThread(): ByteThread | undefined {
+  if (unavailable) return undefined;
+  const current = byteThread();
+  return current.online && !current.failed ? current : undefined;
+}
+
+/** Starts the thread; resolves whether it came online. */
+export function byteThreadOnline(): Promise<boolean> {
+  return unavailable ? Promise.resolve(false) : byteThread().whenOnline();
+}
+
+/** Runs the thread from another module (tests: one that is missing or fails to load). */
+export function useByteThreadModule(file: string): void {
+  threadModule = file;
 }

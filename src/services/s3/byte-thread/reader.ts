@@ -8,7 +8,7 @@
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { SEND_TO } from "../../../protocol/http.js";
-import { byteThread, type ByteThread } from "./client.js";
+import { onlineByteThread, type ByteThread } from "./client.js";
 import { READ_SLOT_BYTES, readSlotOffset, type ReadPiece } from "./protocol.js";
 
 type SlotState = "thread" | "writing" | "parked";
@@ -22,11 +22,11 @@ export class ThreadedRead extends Readable {
   private response: ServerResponse | undefined;
   private responseClosed = false;
 
-  /** A read on the byte thread, or undefined when it has no slots to spare (read on the event loop then). */
+  /** A read on the byte thread, or undefined when it is not online or has no slots to spare (read on the event loop then). */
   static open(pieces: ReadPiece[]): ThreadedRead | undefined {
-    const thread = byteThread();
-    const slots = thread.takeReadSlots();
-    return slots ? new ThreadedRead(thread, slots, pieces) : undefined;
+    const thread = onlineByteThread();
+    const slots = thread?.takeReadSlots();
+    return thread && slots ? new ThreadedRead(thread, slots, pieces) : undefined;
   }
 
   private constructor(

@@ -3,17 +3,19 @@
  * another core, while the event loop goes on with requests. It hashes request
  * bodies (MD5 for the ETag, SHA-256 of a signed payload, the flexible
  * checksum), and reads stored objects for GETs, decrypting them, into shared
- * memory the event loop writes to the socket from. The event loop then copies
- * a body's bytes once and allocates nothing per chunk of a GET — no garbage
- * for its collector to chase while a large object streams.
+ * memory the event loop writes to the socket from. The event loop hands a
+ * request body's buffers over rather than copying them, and allocates nothing
+ * per chunk of a GET: what garbage the bytes leave is this thread's, and its
+ * small heap is collected every few MiB.
  */
 import type { Hash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { crypto } from "../../../core/crypto.js";
+import { YoungCollector } from "../../../core/young-gc.js";
 import { checksummer, type Checksummer } from "../checksums.js";
 import { ctrCipher } from "../encryption/codec.js";
-import { HASH_SLOT_BYTES, hashSlotOffset, READ_SLOT_BYTES, readSlotOffset, type FromThread, type ReadPiece, type ToThread } from "./protocol.js";
+import { READ_SLOT_BYTES, readSlotOffset, type FromThread, type ReadPiece, type ToThread } from "./protocol.js";
 
 interface Body {
   md5: Hash;
@@ -38,6 +40,10 @@ const DECRYPT_STEP = 64 << 10;
 /** Ciphertext is read here, and decrypted into the slot. */
 const scratch = Buffer.allocUnsafeSlow(READ_SLOT_BYTES);
 
+/** The thread's garbage is bodies' bytes: taken-over buffers once hashed, cipher output once copied into a slot. */
+const young = new YoungCollector(4 << 20);
+const discarded = (bytes: number) => young.discarded(bytes);
+
 const post = (message: FromThread) => port.postMessage(message);
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
@@ -54,14 +60,18 @@ port.on("message", (message: ToThread) => {
       });
       break;
     case "data": {
+      // The buffers are this thread's now: hashed, they are garbage.
       const body = bodies.get(message.id);
-      if (body) {
-        const bytes = memory.subarray(hashSlotOffset(message.slot), hashSlotOffset(message.slot) + Math.min(message.length, HASH_SLOT_BYTES));
-        body.md5.update(bytes);
-        body.sha256?.update(bytes);
-        body.sum?.update(bytes);
+      let bytes = 0;
+      for (let i = 0; i < message.buffers.length; i++) {
+        const view = Buffer.from(message.buffers[i], 0, message.lengths[i]);
+        body?.md5.update(view);
+        body?.sha256?.update(view);
+        body?.sum?.update(view);
+        bytes += view.length;
       }
-      post({ t: "free", slot: message.slot });
+      post({ t: "hashed", id: message.id, bytes });
+      discarded(bytes);
       break;
     }
     case "digest": {
@@ -89,6 +99,8 @@ port.on("message", (message: ToThread) => {
       break;
   }
 });
+
+post({ t: "ready" });
 
 /** Fills the slots a read was granted, in order, and ends it after its last byte. */
 function fill(id: number): void {
@@ -123,7 +135,10 @@ function fill(id: number): void {
         if (length === 0) throw new Error(`${piece.path} ended ${piece.end - read.position} bytes early`);
       }
       // In steps of 64 KiB: each step's output is a new buffer, and buffers that size are recycled by malloc.
-      if (read.decrypt) for (let at = 0; at < length; at += DECRYPT_STEP) read.decrypt(scratch.subarray(at, Math.min(length, at + DECRYPT_STEP))).copy(target, at);
+      if (read.decrypt) {
+        for (let at = 0; at < length; at += DECRYPT_STEP) read.decrypt(scratch.subarray(at, Math.min(length, at + DECRYPT_STEP))).copy(target, at);
+        discarded(length);
+      }
       read.position += length;
       post({ t: "chunk", id, slot, length });
     }
