@@ -21,15 +21,9 @@ import {
 import type { RunningStratus } from "../../src/index.js";
 import { byteThreadOnline, onlineByteThread, useByteThreadModule } from "../../src/services/s3/byte-thread/client.js";
 import { startTestStratus } from "../support/stratus.js";
-import { bodyBytes, bucketName, isError, s3Client } from "./support.js";
+import { bodyBytes, bucketName, isError, pattern, s3Client } from "./support.js";
 
 const MiB = 1024 * 1024;
-
-function pattern(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size + 3);
-  for (let i = 0; i < size; i += 4) out.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i);
-  return out.subarray(0, size);
-}
 
 const md5 = (data: Buffer) => createHash("md5").update(data);
 

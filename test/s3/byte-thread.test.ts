@@ -25,15 +25,9 @@ import { byteThread, byteThreadOnline } from "../../src/services/s3/byte-thread/
 import { READ_SLOTS } from "../../src/services/s3/byte-thread/protocol.js";
 import { CREDENTIALS, startTestStratus } from "../support/stratus.js";
 import { rawS3, signHeaders } from "./raw.js";
-import { bodyBytes, bucketName, isError, s3Client } from "./support.js";
+import { bodyBytes, bucketName, isError, pattern, s3Client } from "./support.js";
 
 const MiB = 1024 * 1024;
-
-function pattern(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size + 3);
-  for (let i = 0; i < size; i += 4) out.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i);
-  return out.subarray(0, size);
-}
 
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("hex");
 

@@ -20,6 +20,13 @@ export async function bodyBytes(body: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** `size` bytes of a seeded pseudo-random pattern: distinct per seed, cheap to make, no long repeats. */
+export function pattern(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size + 3);
+  for (let i = 0; i < size; i += 4) out.writeUInt32LE((Math.imul(i, 2654435761) + seed) >>> 0, i);
+  return out.subarray(0, size);
+}
+
 /** Asserts an SDK call fails with an S3 error code and HTTP status. */
 export function isError(code: string, status?: number) {
   return (error: any) => {
