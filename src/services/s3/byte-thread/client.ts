@@ -18,7 +18,8 @@ let threadModule = projectPath("dist", "src", "services", "s3", "byte-thread", "
 /** A body being hashed: told as the thread catches up with it. */
 export interface HashListener {
   hashed(bytes: number): void;
-  failed(error: Error): void;
+  /** The thread failed (`failed` says why). */
+  failed(): void;
 }
 
 export interface ReadListener {
@@ -28,7 +29,7 @@ export interface ReadListener {
 
 export class ByteThread {
   readonly memory = new SharedArrayBuffer(MEMORY_BYTES);
-  /** The shared memory as a Buffer, to copy into and to take views of. */
+  /** The shared memory as a Buffer, to take views of. */
   readonly bytes = Buffer.from(this.memory);
   failed: Error | undefined;
   /** Whether the thread has loaded and said so. */
@@ -68,14 +69,14 @@ export class ByteThread {
     for (const resolve of this.onlineWaiters.splice(0)) resolve(false);
     for (const { reject } of this.digesting.values()) reject(error);
     this.digesting.clear();
-    for (const body of this.hashing.values()) body.failed(error);
+    for (const body of this.hashing.values()) body.failed();
     this.hashing.clear();
     for (const listener of this.reading.values()) listener.ended(error.message);
     this.reading.clear();
   }
 
-  post(message: ToThread): void {
-    if (!this.failed) this.worker.postMessage(message);
+  post(message: ToThread, transfer?: ArrayBuffer[]): void {
+    if (!this.failed) this.worker.postMessage(message, transfer);
   }
 
   newId(): number {
@@ -92,8 +93,7 @@ export class ByteThread {
 
   /** Hands a body's next bytes over: the buffers become the thread's. */
   hashData(id: number, buffers: ArrayBuffer[], lengths: number[]): void {
-    if (this.failed || !this.hashing.has(id)) return;
-    this.worker.postMessage({ t: "data", id, buffers, lengths } satisfies ToThread, buffers);
+    if (this.hashing.has(id)) this.post({ t: "data", id, buffers, lengths }, buffers);
   }
 
   /** Forgets a body. */

@@ -23,9 +23,8 @@ export class ThreadDigester implements Digester, HashListener {
   /** A buffer chunks are copied into, and how far it is filled. */
   private copy: Buffer | undefined;
   private copied = 0;
-  /** Bytes handed over and not yet hashed; who waits for the thread to catch up. */
+  /** Bytes handed over and not yet hashed; who waits for the thread to catch up (or fail). */
   private ahead = 0;
-  private failure: Error | undefined;
   private waiting: (() => void) | undefined;
 
   constructor(
@@ -37,7 +36,7 @@ export class ThreadDigester implements Digester, HashListener {
   }
 
   push(chunk: Buffer, next: (error?: Error) => void, spare = false): void {
-    if (this.failure) return next(this.failure);
+    if (this.thread.failed) return next(this.thread.failed);
     this.size += chunk.length;
     if (this.size > this.claims.maxSize) return next(S3Errors.entityTooLarge(this.size, this.claims.maxSize));
     if (spare && ownsItsMemory(chunk)) {
@@ -55,7 +54,7 @@ export class ThreadDigester implements Digester, HashListener {
     if (this.batched >= HASH_BATCH_BYTES) this.send();
     if (this.ahead <= HASH_AHEAD_BYTES) return next();
     // The thread is behind: the body waits (and so does its sender).
-    this.waiting = () => next(this.failure);
+    this.waiting = () => next(this.thread.failed);
   }
 
   hashed(bytes: number): void {
@@ -63,8 +62,7 @@ export class ThreadDigester implements Digester, HashListener {
     if (this.ahead <= HASH_AHEAD_BYTES) this.wake();
   }
 
-  failed(error: Error): void {
-    this.failure ??= error;
+  failed(): void {
     this.wake();
   }
 
