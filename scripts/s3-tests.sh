@@ -48,10 +48,11 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 
-# The KMS tests need real key ids (as on AWS): two keys in the main account.
+# The KMS tests need real keys (as on AWS): two keys in the main account, named by ARN — the form
+# S3 answers in x-amz-server-side-encryption-aws-kms-key-id, which the tests compare with this value.
 kms_key() {
   AWS_ACCESS_KEY_ID=$MAIN AWS_SECRET_ACCESS_KEY=main-secret-key "$PYTHON" -c \
-    "import boto3; print(boto3.client('kms', endpoint_url='http://127.0.0.1:$PORT', region_name='us-east-1').create_key()['KeyMetadata']['KeyId'])"
+    "import boto3; print(boto3.client('kms', endpoint_url='http://127.0.0.1:$PORT', region_name='us-east-1').create_key()['KeyMetadata']['Arn'])"
 }
 KMS1=$(kms_key) KMS2=$(kms_key)
 cat > "$OUT/s3tests.conf" <<CONF

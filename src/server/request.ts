@@ -1,5 +1,5 @@
 /** Adapts node:http's IncomingMessage to the protocol layer's HttpRequest. */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { createRequire } from "node:module";
 import { AwsError, CommonErrors } from "../core/errors.js";
@@ -15,7 +15,20 @@ export class NodeHttpRequest implements HttpRequest {
   /** The bytes as sent, kept only while a Content-Encoding is being undone. */
   private rawChunks: Buffer[] | undefined;
 
-  constructor(private readonly incoming: IncomingMessage) {
+  /** Set while a client that sent `Expect: 100-continue` still waits for the go-ahead. */
+  private awaitingContinue = false;
+
+  /**
+   * `continueWith`: the response of a request that expects 100-continue. The go-ahead is sent only
+   * when something first reads the body, so that a request refused before that (bad signature,
+   * no such bucket, access denied) is answered with its error instead, as S3 does, and its body is
+   * never sent.
+   */
+  constructor(
+    private readonly incoming: IncomingMessage,
+    continueWith?: ServerResponse,
+  ) {
+    if (continueWith) this.deferContinue(continueWith);
     this.method = (incoming.method ?? "GET").toUpperCase();
     const url = incoming.url ?? "/";
     const q = url.indexOf("?");
@@ -49,7 +62,7 @@ export class NodeHttpRequest implements HttpRequest {
     if (this.streamTaken) return Promise.reject(new Error("request body already consumed as a stream"));
     const declared = Number(this.headers["content-length"] ?? "0");
     if (declared > limit) {
-      this.incoming.resume();
+      this.drain();
       return (this.bodyPromise = Promise.reject(CommonErrors.requestTooLarge(limit)));
     }
     this.bodyPromise = new Promise<Buffer>((resolve, reject) => {
@@ -91,7 +104,22 @@ export class NodeHttpRequest implements HttpRequest {
 
   /** Drains an unread body so that the connection can be reused. */
   drain(): void {
+    // A body never asked for is never sent: node closes such a connection after the answer.
+    if (this.awaitingContinue) return;
     if (!this.bodyPromise && !this.streamTaken) this.incoming.resume();
+  }
+
+  /** Sends 100 Continue on the first read of the body (every consumer's read reaches `_read`). */
+  private deferContinue(res: ServerResponse): void {
+    const incoming = this.incoming as IncomingMessage & { _read(size: number): void };
+    const read = incoming._read;
+    this.awaitingContinue = true;
+    incoming._read = (size: number) => {
+      incoming._read = read;
+      this.awaitingContinue = false;
+      if (!res.headersSent) res.writeContinue();
+      read.call(incoming, size);
+    };
   }
 
   get socketAddress(): string {

@@ -29,6 +29,10 @@ export class StratusServer {
     this.server = http.createServer({ maxHeaderSize: 64 * 1024, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
       void this.handle(req, res);
     });
+    // Expect: 100-continue — the go-ahead waits until the body is read (NodeHttpRequest).
+    this.server.on("checkContinue", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      void this.handle(req, res, true);
+    });
     // AWS ignores an Expect header it does not know ("Expect: 200", an empty one); Node would answer 417.
     this.server.on("checkExpectation", (req: http.IncomingMessage, res: http.ServerResponse) => {
       void this.handle(req, res);
@@ -78,21 +82,21 @@ export class StratusServer {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     this.inFlight++;
     this.lastActivity = performance.now();
     try {
-      await this.serve(req, res);
+      await this.serve(req, res, expectsContinue);
     } finally {
       this.inFlight--;
       this.lastActivity = performance.now();
     }
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async serve(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     firstRequestMark("received");
     const requestId = newRequestId();
-    const request = new NodeHttpRequest(req);
+    const request = new NodeHttpRequest(req, expectsContinue ? res : undefined);
     const exchange = new Exchange(requestId, req, res, request);
     req.on("error", () => undefined);
     res.on("error", () => undefined);

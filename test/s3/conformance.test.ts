@@ -190,6 +190,20 @@ out["meta"] = s3.head_object(Bucket=${JSON.stringify(bucket)}, Key="unicode")["M
     assert.equal(ok.ObjectSize, 6);
   });
 
+  it("refuses x-amz-server-side-encryption on GET and HEAD with 400 InvalidArgument (only SSE-C keys are sent to read)", async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "sse-read", Body: "data", ServerSideEncryption: "AES256" }));
+    for (const value of ["AES256", "aws:kms"]) {
+      const get = await rawS3(stratus, "GET", `/${bucket}/sse-read`, { headers: { "x-amz-server-side-encryption": value } });
+      assert.equal(get.status, 400, get.body);
+      assert.match(get.body, /<Code>InvalidArgument<\/Code>/);
+      assert.match(get.body, /<ArgumentName>x-amz-server-side-encryption<\/ArgumentName>/);
+      const head = await rawS3(stratus, "HEAD", `/${bucket}/sse-read`, { headers: { "x-amz-server-side-encryption": value } });
+      assert.equal(head.status, 400);
+    }
+    const plain = await rawS3(stratus, "GET", `/${bucket}/sse-read`);
+    assert.equal(plain.body, "data");
+  });
+
   it("ignores an Expect header other than 100-continue, as S3 does", async () => {
     for (const expect of ["200", ""]) {
       const response = await rawS3(stratus, "PUT", `/${bucket}/expect`, { body: "bar", headers: { expect } });

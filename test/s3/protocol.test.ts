@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
 import { startTestStratus } from "../support/stratus.js";
-import { rawS3, signedChunkedPut, unsignedTrailerPut } from "./raw.js";
+import { putExpectingContinue, rawS3, signedChunkedPut, unsignedTrailerPut } from "./raw.js";
 import { bodyBytes, bucketName, s3Client } from "./support.js";
 
 const crc32b64 = (data: Buffer) => {
@@ -135,6 +135,23 @@ describe("S3 wire protocol", () => {
     assert.match(status.body, /<Code>MissingContentLength<\/Code>/);
   });
 
+  it("sends 100 Continue only when it reads the body, and refuses a doomed upload before its body is sent", async () => {
+    const body = Buffer.alloc(200_000, 7);
+    const ok = await putExpectingContinue(stratus, `/${bucket}/continued.bin`, body);
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.continued, true);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "continued.bin" }));
+    assert.ok((await bodyBytes(got.Body)).equals(body));
+    const missing = await putExpectingContinue(stratus, `/${bucket}-missing/x.bin`, body);
+    assert.equal(missing.status, 404);
+    assert.match(missing.body, /<Code>NoSuchBucket<\/Code>/);
+    assert.equal(missing.continued, false, "no go-ahead before an error");
+    assert.equal(missing.headers.connection, "close", "the unsent body cannot be mistaken for the next request");
+    const bad = await putExpectingContinue(stratus, `/${bucket}/${"k".repeat(1100)}`, body);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.continued, false);
+  });
+
   describe("in strict auth mode", () => {
     let strict: RunningStratus;
     const credentials = { accessKeyId: "AKIASTRICTTESTKEY001", secretAccessKey: "strict-secret" };
@@ -154,6 +171,20 @@ describe("S3 wire protocol", () => {
       assert.equal(tampered.status, 403);
       assert.match(tampered.body, /<Code>SignatureDoesNotMatch<\/Code>/);
       await assert.rejects(s3Client(strict, { credentials }).send(new HeadObjectCommand({ Bucket: "strict-bucket", Key: "tampered.bin" })), (e: any) => e.$metadata.httpStatusCode === 404);
+    });
+
+    it("refuses an anonymous or badly signed upload that expects 100-continue without asking for its body", async () => {
+      const body = Buffer.alloc(1000, 1);
+      const anonymous = await putExpectingContinue(strict, "/strict-bucket/anon.bin", body, { anonymous: true });
+      assert.equal(anonymous.status, 403);
+      assert.equal(anonymous.continued, false);
+      const wrong = await putExpectingContinue(strict, "/strict-bucket/wrong.bin", body, { ...credentials, secretAccessKey: "wrong" });
+      assert.equal(wrong.status, 403);
+      assert.match(wrong.body, /<Code>SignatureDoesNotMatch<\/Code>/);
+      assert.equal(wrong.continued, false);
+      const ok = await putExpectingContinue(strict, "/strict-bucket/continued.bin", body, credentials);
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(ok.continued, true);
     });
 
     it("accepts SDK v3 uploads (unsigned streaming trailer) and wrong keys fail", async () => {

@@ -175,3 +175,40 @@ export function unsignedTrailerPut(
     },
   });
 }
+
+/**
+ * A PUT that says `Expect: 100-continue` and sends its body only on the go-ahead, as SDKs do for
+ * large bodies: reports whether the go-ahead came and the final answer.
+ */
+export function putExpectingContinue(
+  stratus: RunningStratus,
+  path: string,
+  body: Buffer,
+  options: { anonymous?: boolean; accessKeyId?: string; secretAccessKey?: string } = {},
+): Promise<RawResponse & { continued: boolean }> {
+  const url = new URL(stratus.endpoint);
+  const rawPath = encodePath(path);
+  const headers: Record<string, string> = { host: `${url.hostname}:${url.port}`, "content-length": String(body.length), expect: "100-continue" };
+  const finalHeaders = options.anonymous
+    ? headers
+    : signHeaders("PUT", rawPath, "", headers, createHash("sha256").update(body).digest("hex"), {
+        accessKeyId: options.accessKeyId ?? "test",
+        secretAccessKey: options.secretAccessKey ?? "test",
+        region: "us-east-1",
+      });
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = http.request({ host: url.hostname, port: url.port, method: "PUT", path: rawPath, headers: finalHeaders, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8"), continued }));
+      res.on("error", reject);
+    });
+    req.on("continue", () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on("error", reject);
+    req.flushHeaders();
+  });
+}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import {
   S3Client,
@@ -87,7 +88,8 @@ describe("S3 access control", () => {
     await assert.rejects(s3.send(new PutBucketPolicyCommand({ Bucket: "site", Policy: publicRead })), rejectsWith("AccessDenied", 403));
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: "site" }));
     await assert.rejects(s3.send(new GetPublicAccessBlockCommand({ Bucket: "site" })), rejectsWith("NoSuchPublicAccessBlockConfiguration", 404));
-    await s3.send(new PutBucketPolicyCommand({ Bucket: "site", Policy: publicRead }));
+    const put = await s3.send(new PutBucketPolicyCommand({ Bucket: "site", Policy: publicRead }));
+    assert.equal(put.$metadata.httpStatusCode, 204, "S3 answers PutBucketPolicy with 204 No Content");
     assert.equal((await s3.send(new GetBucketPolicyCommand({ Bucket: "site" }))).Policy, publicRead);
     assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: "site" }))).PolicyStatus!.IsPublic, true);
     const ok = await anon("/site/public/index.html");
@@ -148,6 +150,34 @@ describe("S3 access control", () => {
     await s3.send(new PutObjectCommand({ Bucket: "guarded", Key: "open/other", Body: "x" }));
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: "guarded" }));
     await s3.send(new DeleteObjectCommand({ Bucket: "guarded", Key: "protected/model.pth" }));
+  });
+
+  it("conditions on the request's SSE-C algorithm (s3:x-amz-server-side-encryption-customer-algorithm)", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: "sse-c-only" }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: "sse-c-only",
+        Policy: policy({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: "arn:aws:s3:::sse-c-only/*",
+          Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "true" } },
+        }),
+      }),
+    );
+    await assert.rejects(s3.send(new PutObjectCommand({ Bucket: "sse-c-only", Key: "plain", Body: "x" })), rejectsWith("AccessDenied", 403));
+    const key = Buffer.alloc(32, 9);
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "sse-c-only",
+        Key: "sealed",
+        Body: "x",
+        SSECustomerAlgorithm: "AES256",
+        SSECustomerKey: key.toString("base64"),
+        SSECustomerKeyMD5: createHash("md5").update(key).digest("base64"),
+      }),
+    );
   });
 
   it("grants another account access through the bucket policy", async () => {

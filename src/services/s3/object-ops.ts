@@ -140,6 +140,11 @@ export class ObjectOperations extends S3Base implements Implemented {
     method: "GET" | "HEAD",
   ): Promise<{ bucket: BucketRecord; version: StoredVersion; codec?: ObjectCodec }> {
     const bucket = await this.bucketFor(ctx, input.Bucket, { key: input.Key, versionId: input.VersionId, input });
+    // Reads take no SSE-S3/SSE-KMS headers: S3 refuses them with 400 (only SSE-C keys are sent to read).
+    const sse = ctx.request.headers["x-amz-server-side-encryption"];
+    if (sse !== undefined) {
+      throw S3Errors.invalidArgument("x-amz-server-side-encryption header is not supported for this operation.", "x-amz-server-side-encryption", String(sse));
+    }
     const version = resolveVersion(this.store, bucket, input.Key, input.VersionId, method);
     let codec: ObjectCodec | undefined;
     if (version.encryption) {

@@ -105,6 +105,8 @@ export class Authorizer implements S3Authorizer {
     if (sse !== undefined) context["s3:x-amz-server-side-encryption"] = sse;
     const kmsKey = ctx.request.headers["x-amz-server-side-encryption-aws-kms-key-id"];
     if (kmsKey !== undefined) context["s3:x-amz-server-side-encryption-aws-kms-key-id"] = kmsKey;
+    const customerAlgorithm = ctx.request.headers["x-amz-server-side-encryption-customer-algorithm"];
+    if (customerAlgorithm !== undefined) context["s3:x-amz-server-side-encryption-customer-algorithm"] = customerAlgorithm;
     const acl = ctx.request.headers["x-amz-acl"];
     if (acl !== undefined) context["s3:x-amz-acl"] = acl;
     const storageClass = ctx.request.headers["x-amz-storage-class"];

@@ -78,6 +78,7 @@ export class AccessModule extends S3Base implements Implemented {
     const parsed = parseBucketPolicy(input.Policy, bucket.name);
     if (this.state.publicAccessBlock(bucket.name).BlockPublicPolicy && isPolicyPublic(parsed)) throw accessDenied();
     this.state.configs.put<PolicyDoc>("policy", bucket.name, { text: input.Policy });
+    ctx.responseStatus = 204; // S3 answers PutBucketPolicy with 204 No Content
   }
 
   async GetBucketPolicy(input: GetBucketPolicyRequest, ctx: CallContext): Promise<GetBucketPolicyOutput> {
