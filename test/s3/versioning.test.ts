@@ -86,8 +86,13 @@ describe("S3 versioning", () => {
     const kept = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "kept" }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Suspended" } }));
     const n1 = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "null-1" }));
-    assert.equal(n1.VersionId, "null");
+    assert.equal(n1.VersionId, undefined, "a suspended bucket's PUT answers without x-amz-version-id (AWS's sample response)");
+    assert.equal((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "k" }))).VersionId, "null");
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "k", Body: "null-2" }));
+    const copied = await s3.send(new CopyObjectCommand({ Bucket: bucket, Key: "k-copy", CopySource: `${bucket}/k` }));
+    assert.equal(copied.VersionId, undefined);
+    assert.equal(copied.CopySourceVersionId, "null");
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "k-copy", VersionId: "null" }));
     let versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
     assert.deepEqual(versions.Versions!.map((v) => [v.VersionId, v.IsLatest]), [["null", true], [kept.VersionId, false]]);
     assert.equal(await text(s3.send(new GetObjectCommand({ Bucket: bucket, Key: "k", VersionId: "null" }))), "null-2");

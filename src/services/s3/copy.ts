@@ -7,7 +7,7 @@ import { checkCopySourceConditions, writeCondition } from "./conditions.js";
 import { MAX_PUT_SIZE, publicVersion } from "./engine.js";
 import { S3Errors } from "./errors.js";
 import type { BucketRecord, ObjectCodec } from "./hooks.js";
-import { checkReadable, checksumFields, contentHeadersOf, encryptionFields, parseCopySource, resolveVersion } from "./object-common.js";
+import { checkReadable, checksumFields, contentHeadersOf, encryptionFields, parseCopySource, resolveVersion, writtenVersionId } from "./object-common.js";
 import type { StoredVersion } from "./store.js";
 import { checkKey, copySourceSseOf, parseTaggingHeader, quoteEtag, sseOf, storageClassOf } from "./validation.js";
 
@@ -137,7 +137,7 @@ export class CopyOperations extends S3Base implements Pick<S3Operations, "CopyOb
         LastModified: version.lastModified,
         ...(checksum ? checksumFields(checksum.algorithm, checksum.value, "FULL_OBJECT") : {}),
       },
-      VersionId: bucket.versioning ? version.versionId : undefined,
+      VersionId: writtenVersionId(bucket, version),
       CopySourceVersionId: source.bucket.versioning ? src.versionId : undefined,
       ...encryptionFields(version.encryption),
     } as CopyObjectOutput;

@@ -25,7 +25,7 @@ import type {
 import type { CallContext } from "../types.js";
 import { S3Base } from "./base.js";
 import { PART_CHECKSUMS } from "./object-common.js";
-import { bodyClaims, checksumFields, contentHeadersOf, encryptionFields, verifyChunks } from "./object-common.js";
+import { bodyClaims, checksumFields, contentHeadersOf, encryptionFields, verifyChunks, writtenVersionId } from "./object-common.js";
 import { checksumMember, isChecksumAlgorithm, isCrc, multipartChecksum, type ChecksumAlgorithm } from "./checksums.js";
 import { etagMatches, writeCondition } from "./conditions.js";
 import { openCopySource } from "./copy.js";
@@ -309,7 +309,7 @@ export class MultipartOperations extends S3Base implements Implemented {
       Bucket: bucket.name,
       Key: input.Key,
       ETag: version.etag,
-      VersionId: bucket.versioning ? version.versionId : undefined,
+      VersionId: writtenVersionId(bucket, version),
       ...(version.checksum ? checksumFields(version.checksum.algorithm, version.checksum.value, version.checksum.type) : {}),
       ...encryptionFields(version.encryption),
     } as CompleteMultipartUploadOutput;

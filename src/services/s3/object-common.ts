@@ -18,6 +18,14 @@ export function checkVersionId(versionId: string | undefined): void {
   }
 }
 
+/**
+ * x-amz-version-id of a write (PUT, POST, copy, CompleteMultipartUpload): only a versioning-enabled
+ * bucket names the new version; a suspended one stores it as the "null" version and says nothing.
+ */
+export function writtenVersionId(bucket: BucketRecord, version: StoredVersion): string | undefined {
+  return bucket.versioning === "Enabled" ? version.versionId : undefined;
+}
+
 /** The version a GET/HEAD/copy names: the latest, or a given version id; delete markers answer as S3 does. */
 export function resolveVersion(store: S3Store, bucket: BucketRecord, key: string, versionId: string | undefined, method: string): StoredVersion {
   checkVersionId(versionId);

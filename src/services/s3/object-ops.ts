@@ -31,6 +31,7 @@ import {
   resolveVersion,
   responseOverrides,
   verifyChunks,
+  writtenVersionId,
 } from "./object-common.js";
 import type { StoredVersion } from "./store.js";
 import { checkKey, parseTaggingHeader, quoteEtag, sseOf, storageClassOf } from "./validation.js";
@@ -74,7 +75,7 @@ export class ObjectOperations extends S3Base implements Implemented {
       this.objectExtras(ctx, bucket, publicVersion(version));
       return {
         ETag: version.etag,
-        VersionId: bucket.versioning ? version.versionId : undefined,
+        VersionId: writtenVersionId(bucket, version),
         Size: version.size,
         ...(checksum ? checksumFields(checksum.algorithm, checksum.value, "FULL_OBJECT") : {}),
         ...encryptionFields(version.encryption),
