@@ -275,7 +275,7 @@ describe("S3 objects", () => {
   it("tags objects on PUT and with the tagging API, validating tags", async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: "tagged", Body: "t", Tagging: "project=ml%20infra&env=dev" }));
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "tagged" }));
-    assert.deepEqual(tags.TagSet, [{ Key: "project", Value: "ml infra" }, { Key: "env", Value: "dev" }]);
+    assert.deepEqual(tags.TagSet, [{ Key: "env", Value: "dev" }, { Key: "project", Value: "ml infra" }], "a tag set comes back in key order");
     await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: "tagged", Tagging: { TagSet: [{ Key: "owner", Value: "alice" }] } }));
     assert.deepEqual((await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: "tagged" }))).TagSet, [{ Key: "owner", Value: "alice" }]);
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: bucket, Key: "tagged" }));

@@ -70,7 +70,8 @@ export function checkTags(tags: Array<{ Key?: string; Value?: string }>): Array<
     if (seen.has(key)) throw S3Errors.invalidTag("Cannot provide multiple Tags with the same key");
     seen.add(key);
   }
-  return tags.map((t) => ({ Key: t.Key!, Value: t.Value ?? "" }));
+  // A tag set has no order of its own; it is kept (and answered) in key order, whatever order it came in.
+  return tags.map((t) => ({ Key: t.Key!, Value: t.Value ?? "" })).sort((a, b) => Buffer.compare(Buffer.from(a.Key), Buffer.from(b.Key)));
 }
 
 /** The SSE headers of a request, as the encryption hook reads them. */
