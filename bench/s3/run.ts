@@ -120,6 +120,9 @@ function settle(): void {
   spawnSync("sync");
 }
 
+/** MB/s of one 64 MiB transfer that started at `t` (process.hrtime.bigint()). */
+const largeMbSince = (t: bigint) => LARGE / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9);
+
 /** MB/s of each 64 MiB transfer (every transfer is a sample: medians over all of them are steadier than per-round means). */
 async function largeObjects(server: Server, round: number): Promise<{ put: number[]; get: number[] }> {
   const client = new BenchClient("127.0.0.1", server.port, 4);
@@ -129,14 +132,13 @@ async function largeObjects(server: Server, round: number): Promise<{ put: numbe
   for (let i = 0; i < body.length; i += 4096) body.writeUInt32LE(i, i);
   const put: number[] = [];
   const get: number[] = [];
-  const mbPer = (t: bigint) => LARGE / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9);
   for (let i = 0; i < LARGE_ROUNDS; i++) {
     let t = process.hrtime.bigint();
     await client.ok("PUT", `/${bucket}/obj${i}`, { body });
-    put.push(mbPer(t));
+    put.push(largeMbSince(t));
     t = process.hrtime.bigint();
     const got = await client.sinkGet(`/${bucket}/obj${i}`);
-    get.push(mbPer(t));
+    get.push(largeMbSince(t));
     if (got.status !== 200 || got.size !== LARGE) throw new Error(`${server.name}: GET answered ${got.status} with ${got.size} bytes`);
   }
   client.close();
@@ -158,7 +160,7 @@ function diskCeiling(dir: string, round: number): number[] {
     for (let written = 0; written < LARGE; written += chunk.length) writeSync(fd, chunk);
     fdatasyncSync(fd);
     closeSync(fd);
-    out.push(LARGE / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9));
+    out.push(largeMbSince(t));
   }
   return out;
 }
