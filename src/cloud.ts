@@ -72,13 +72,16 @@ export class Cloud {
       startupMark("database open");
       mkdirSync(this.blobsDir, { recursive: true });
       this.documents = new DocumentStore(this.db);
-      this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restoredClock(this.db)) : new SystemClock();
+      const restored = options.clock === "virtual" && options.clockStart === undefined ? restoredClock(this.db) : undefined;
+      this.clock = options.clock === "virtual" ? new VirtualClock(options.clockStart ?? restored?.now) : new SystemClock();
+      // After a crash in the middle of a jump the clock stands still until the scheduler has run what was due then.
+      if (restored?.inJump && this.clock instanceof VirtualClock) this.clock.freeze(restored.now);
       this.scheduler = new Scheduler(this.db, this.clock, { error: (m, d) => this.log.error(m, d) }, (target) => {
         // A jump in progress is saved with its target: a crash in the middle resumes where the jump had got to.
         if (options.dataDir) saveClock(this.db, this.clock.now(), false, target);
       });
       // Saved at once as "running": a crash before any jump still resumes the clock where it was flowing.
-      if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false);
+      if (this.clock instanceof VirtualClock && options.dataDir) saveClock(this.db, this.clock.now(), false, restored?.inJump ? restored.now : undefined);
       this.identity = new IdentityStore(this.documents, options.credentials, options.credentialsFile);
       startupMark("clock, scheduler and identities ready");
     } catch (error) {
@@ -228,7 +231,8 @@ export class Cloud {
  * between jumps); a crash in the middle of a jump resumes at the due time of
  * the first job the jump had not finished (jobs run in due order, and a job
  * leaves the table only once done), so the clock never reads earlier than
- * something Stratus recorded before the crash.
+ * something Stratus recorded before the crash; it stands still there until
+ * the scheduler has run the jobs due at that instant, as the jump would have.
  */
 function ensureClockTable(db: Database): void {
   db.migrate("clock", [
@@ -237,18 +241,18 @@ function ensureClockTable(db: Database): void {
   ]);
 }
 
-function restoredClock(db: Database): number | undefined {
+function restoredClock(db: Database): { now: number; inJump: boolean } | undefined {
   ensureClockTable(db);
   const row = db.sql.prepare("SELECT now, wall, clean, jump_target FROM clock_state WHERE id = 1").get() as
     | { now: number; wall: number | null; clean: number; jump_target: number | null }
     | undefined;
   if (!row) return undefined;
-  if (row.clean || row.wall === null) return row.now;
-  if (row.jump_target === null) return row.now + Math.max(0, Date.now() - row.wall);
+  if (row.clean || row.wall === null) return { now: row.now, inJump: false };
+  if (row.jump_target === null) return { now: row.now + Math.max(0, Date.now() - row.wall), inJump: false };
   const jobs = db.sql.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'scheduler_jobs'").get()
     ? (db.sql.prepare("SELECT MIN(due) AS due FROM scheduler_jobs WHERE due > ?").get(row.now) as { due: number | null })
     : { due: null };
-  return Math.max(row.now, Math.min(row.jump_target, jobs.due ?? row.jump_target));
+  return { now: Math.max(row.now, Math.min(row.jump_target, jobs.due ?? row.jump_target)), inJump: true };
 }
 
 const clockWriters = new WeakMap<Database, (now: number, wall: number, clean: number, target: number | null) => void>();

@@ -51,6 +51,11 @@ export class VirtualClock implements Clock {
     this.frozenAt = time;
   }
 
+  /** The time the clock stands at, while it is frozen. */
+  get frozen(): number | undefined {
+    return this.frozenAt;
+  }
+
   get offsetMs(): number {
     return this.offset;
   }

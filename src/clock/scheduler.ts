@@ -135,6 +135,22 @@ export class Scheduler {
 
   start(): void {
     this.running = true;
+    const clock = this.clock;
+    if (clock instanceof VirtualClock && clock.frozen !== undefined) {
+      // Resumed in the middle of a jump: the jobs due at the instant the clock stands at run at
+      // that instant (as the jump would have run them), then time flows again.
+      const at = clock.frozen;
+      void this.serialize(async () => {
+        this.onJump?.(at);
+        try {
+          await this.drain(at, true);
+        } finally {
+          clock.setNow(Math.max(at, clock.now()));
+          this.onJump?.(undefined);
+        }
+      });
+      return;
+    }
     this.arm();
   }
 

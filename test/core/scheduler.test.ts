@@ -186,6 +186,30 @@ describe("Scheduler", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("started on a clock frozen where a jump was cut off, runs what is due then at that instant, then lets time flow", async () => {
+    const { db, clock, scheduler } = setup();
+    const seen: Array<[string, number]> = [];
+    scheduler.on<{ name: string }>("resume", (job) => {
+      seen.push([job.payload.name, clock.now() - START]);
+    });
+    scheduler.schedule({ kind: "resume", due: START, payload: { name: "cut-off" } });
+    scheduler.schedule({ kind: "resume", due: START - HOUR, payload: { name: "overdue" } });
+    scheduler.schedule({ kind: "resume", due: START + HOUR, payload: { name: "later" } });
+    clock.freeze(START);
+    // Start-up takes a while; the frozen clock does not move meanwhile.
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(clock.now(), START);
+    scheduler.start();
+    await scheduler.idle();
+    assert.deepEqual(seen, [["overdue", 0], ["cut-off", 0]]);
+    assert.equal(clock.frozen, undefined, "time flows again");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(clock.now() > START && clock.now() < START + HOUR);
+    assert.equal(scheduler.pendingCount, 1);
+    scheduler.stop();
+    db.close();
+  });
 });
 
 describe("Scheduler: a job leaves the table only when its handler is done", () => {
