@@ -32,6 +32,8 @@ export interface StratusOptions {
   defaultRegion?: string;
   /** The services to serve instead of Stratus's own (tests inject echo services here). */
   services?: readonly ServiceDefinition[];
+  /** "mock" (default): instances follow a model; "namespaces": they run, as Linux namespaces (root only). */
+  runtime?: "mock" | "namespaces";
 }
 
 export interface ResolvedOptions {
@@ -46,6 +48,7 @@ export interface ResolvedOptions {
   credentialsFile: string | undefined;
   logLevel: "silent" | "info" | "debug";
   defaultRegion: string;
+  runtime: "mock" | "namespaces";
 }
 
 export function resolveOptions(options: StratusOptions): ResolvedOptions {
@@ -67,5 +70,6 @@ export function resolveOptions(options: StratusOptions): ResolvedOptions {
     credentialsFile: options.credentialsFile,
     logLevel: options.logLevel ?? "silent",
     defaultRegion: options.defaultRegion ?? "us-east-1",
+    runtime: options.runtime ?? "mock",
   };
 }

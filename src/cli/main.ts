@@ -17,7 +17,7 @@ const HELP = `stratus ${VERSION} — a free local cloud for ML infrastructure
 Usage:
   stratus start [--host H] [--port P] [--data-dir DIR | --in-memory]
                 [--clock system|virtual] [--clock-start TIME] [--auth off|strict]
-                [--credentials-file FILE] [--quiet | --verbose]
+                [--credentials-file FILE] [--runtime mock|namespaces] [--quiet | --verbose]
   stratus aws ARGS...            run the aws CLI against Stratus
   stratus status                 health of a running Stratus
   stratus reset                  delete every resource of a running Stratus
@@ -26,7 +26,7 @@ Usage:
   stratus clock set 2027-01-01T00:00:00Z
 
 Environment: STRATUS_HOST, STRATUS_PORT, STRATUS_DATA_DIR, STRATUS_STORAGE=memory,
-STRATUS_CLOCK, STRATUS_AUTH, STRATUS_CREDENTIALS_FILE, STRATUS_LOG_LEVEL; commands that
+STRATUS_CLOCK, STRATUS_AUTH, STRATUS_CREDENTIALS_FILE, STRATUS_RUNTIME, STRATUS_LOG_LEVEL; commands that
 talk to a running Stratus use --endpoint URL or STRATUS_ENDPOINT (default http://127.0.0.1:4566).
 `;
 
@@ -63,6 +63,8 @@ function optionsFrom(flags: Record<string, string | true>): StratusOptions {
   if (clock && clock !== "system" && clock !== "virtual") throw new Error("--clock must be system or virtual");
   const auth = str("auth", "STRATUS_AUTH");
   if (auth && auth !== "off" && auth !== "strict") throw new Error("--auth must be off or strict");
+  const runtime = str("runtime", "STRATUS_RUNTIME");
+  if (runtime && runtime !== "mock" && runtime !== "namespaces") throw new Error("--runtime must be mock or namespaces");
   const level = flags.quiet ? "silent" : flags.verbose ? "debug" : (env.STRATUS_LOG_LEVEL as StratusOptions["logLevel"]) ?? "info";
   if (port !== undefined && !/^\d+$/.test(port)) throw new Error("--port must be a number");
   return {
@@ -74,6 +76,7 @@ function optionsFrom(flags: Record<string, string | true>): StratusOptions {
     clockStart: str("clock-start", "STRATUS_CLOCK_START"),
     auth: auth as StratusOptions["auth"],
     credentialsFile: str("credentials-file", "STRATUS_CREDENTIALS_FILE"),
+    runtime: runtime as StratusOptions["runtime"],
     logLevel: level,
   };
 }
@@ -88,7 +91,7 @@ async function start(flags: Record<string, string | true>): Promise<void> {
     : "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test";
   process.stdout.write(
     `Stratus ${VERSION} listening on ${stratus.endpoint}\n` +
-      `  state: ${data}; clock: ${stratus.clock.mode}; auth: ${stratus.cloud.options.auth}\n` +
+      `  state: ${data}; clock: ${stratus.clock.mode}; auth: ${stratus.cloud.options.auth}; instances: ${stratus.cloud.options.runtime}\n` +
       `Point the aws CLI at it:\n` +
       `  export AWS_ENDPOINT_URL=${stratus.endpoint} ${credentials} AWS_DEFAULT_REGION=us-east-1\n` +
       `  or, with any aws CLI version: stratus aws s3 ls\n`,

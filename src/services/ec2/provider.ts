@@ -8,6 +8,11 @@
  * with optional onStart/onReset hooks. Two modules must not implement the
  * same operation (the constructor refuses it).
  */
+import path from "node:path";
+import { runtimeUnsupported } from "../../runtime/host.js";
+import { NamespaceDriver } from "../../runtime/namespace-driver.js";
+import { IamStore } from "../iam/store.js";
+import { imdsSource } from "./instances/imds-view.js";
 import type { Cloud } from "../../cloud.js";
 import type { Ec2Operations } from "../../generated/ec2.js";
 import { operationNames } from "../compose.js";
@@ -51,7 +56,9 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
   const images = new ImagesModule(cloud, state);
   const keys = new KeyPairsModule(cloud, state);
   const addresses = new AddressesModule(cloud, state);
-  const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses });
+  const driver = cloud.options.runtime === "namespaces" ? namespaceDriver(cloud) : undefined;
+  const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses }, driver);
+  driver?.bindMetadata(imdsSource(instances, new IamStore(cloud)));
   const templates = new LaunchTemplatesModule(cloud, state);
   const interfaces = new NetworkInterfacesModule(cloud, state, {
     network,
@@ -136,4 +143,11 @@ export class Ec2Provider implements ServiceProvider {
   async onStop(): Promise<void> {
     for (const module of this.modules) await module.onStop?.();
   }
+}
+
+/** Instances that really run (--runtime namespaces): refused at start-up where the host cannot run them. */
+function namespaceDriver(cloud: Cloud): NamespaceDriver {
+  const unsupported = runtimeUnsupported();
+  if (unsupported) throw new Error(`--runtime namespaces: ${unsupported}`);
+  return new NamespaceDriver(path.join(path.dirname(cloud.blobsDir), "instances"), { error: (m, d) => cloud.log.error(m, d) });
 }

@@ -75,4 +75,10 @@ export interface InstanceDriver {
   usage(instance: DriverInstance, start: number, end: number): Usage;
   /** Frees whatever the driver holds for an instance (it was terminated). */
   release?(instance: DriverInstance): void;
+  /** A running instance's public address changed (an Elastic IP was associated or removed). */
+  addressesChanged?(instance: DriverInstance): void;
+  /** At start-up: the instances the control plane holds running or pending. */
+  resume?(live: readonly DriverInstance[]): void;
+  /** Stratus stops (or resets): whatever runs stops with it. */
+  shutdown?(): Promise<void>;
 }

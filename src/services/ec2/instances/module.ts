@@ -109,12 +109,32 @@ export class InstancesModule implements InstanceLookup {
     });
   }
 
+  /** The modules an instance depends on (the metadata service reads its network and key pair). */
+  get dependencies(): InstanceDeps {
+    return this.deps;
+  }
+
   onStart(): void {
+    if (this.driver.resume) {
+      const live: DriverInstance[] = [];
+      for (const scope of this.cloud.documents.collection("ec2", "instances").scopes()) {
+        for (const r of this.instances(scope).values()) if (r.State?.Name === "running" || r.State?.Name === "pending") live.push(this.driverView(scope, r));
+      }
+      this.driver.resume(live);
+    }
     this.cloud.scheduler.on(JOB_TRANSITION, (job: Job<{ to: Target; items: Array<{ id: string; seq: number }> }>) => {
       const scope = { account: job.account, region: job.region };
       for (const item of job.payload.items) this.complete(scope, item.id, job.payload.to, item.seq);
       this.flushTransitions();
     });
+  }
+
+  async onStop(): Promise<void> {
+    await this.driver.shutdown?.();
+  }
+
+  async onReset(): Promise<void> {
+    await this.driver.shutdown?.();
   }
 
   instances(scope: Scope): ScopedCollection<InstanceRecord> {
@@ -156,6 +176,8 @@ export class InstancesModule implements InstanceLookup {
       instanceId: record.InstanceId!,
       instanceType: record.InstanceType!,
       imageId: record.ImageId!,
+      // Only a driver that boots something needs the image's name (its default user); the mock's views are built often.
+      imageName: this.driver.name === "mock" ? undefined : this.deps.images.find(scope, record.ImageId!)?.Name,
       architecture: record.Architecture ?? "x86_64",
       availabilityZone: record.Placement?.AvailabilityZone ?? "",
       privateIpAddress: record.PrivateIpAddress,
@@ -601,7 +623,7 @@ export class InstancesModule implements InstanceLookup {
   // ---- Addresses ----
 
   private elasticIpChanged(scope: Scope, instanceId: string, address: { publicIp: string; allocationId: string; associationId: string } | undefined): void {
-    this.instances(scope).update(instanceId, (r) => {
+    const updated = this.instances(scope).update(instanceId, (r) => {
       if (address) {
         r._eip = address;
         delete r._publicIp;
@@ -611,6 +633,8 @@ export class InstancesModule implements InstanceLookup {
         if (running && r._autoPublicIp) r._publicIp = allocatePublicIp(scope.region, this.publicAddressesInUse(scope));
       }
     });
+    const name = updated?.State?.Name;
+    if (updated && (name === "running" || name === "pending")) this.driver.addressesChanged?.(this.driverView(scope, updated));
   }
 
   publicAddressesInUse(scope: Scope): Set<string> {

@@ -1,0 +1,80 @@
+/**
+ * The shell an instance boots with. It runs as PID 1 of new mount, PID, UTS
+ * and IPC namespaces inside the instance's network namespace:
+ *
+ *   1. the root: an overlay with the host's root file system below and the
+ *      instance's own directory above (its root volume: writes stay there,
+ *      across stops, until it is terminated), with its own /proc, /sys,
+ *      /dev (a few device nodes), /tmp and /run;
+ *   2. its hostname (ip-10-0-0-5, as EC2 names instances);
+ *   3. inside that root, what cloud-init does: scripts in
+ *      /var/lib/cloud/scripts/per-boot at every boot, then the user data —
+ *      a script starting with `#!` — on the first boot only, as root, its
+ *      output in /var/log/cloud-init-output.log and on the console;
+ *   4. then it stays up (processes the user data left running keep running)
+ *      until the host kills it, which ends every process of the instance.
+ *
+ * Arguments: the instance's directory, its hostname and the image's default
+ * user.
+ */
+export const BOOT_SCRIPT = String.raw`
+set -e
+dir=$1; name=$2; user=$3
+root=$dir/root
+mkdir -p "$dir/upper" "$dir/work" "$root"
+mount --make-rprivate /
+mount -t overlay overlay -o "lowerdir=/,upperdir=$dir/upper,workdir=$dir/work" "$root"
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount -t tmpfs -o mode=755,size=64m tmpfs "$root/dev"
+for node in null zero full random urandom tty; do
+  touch "$root/dev/$node"
+  mount --bind "/dev/$node" "$root/dev/$node"
+done
+mkdir -p "$root/dev/pts" "$root/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
+ln -s pts/ptmx "$root/dev/ptmx"
+mount -t tmpfs tmpfs "$root/dev/shm"
+ln -s /proc/self/fd "$root/dev/fd"
+ln -s /proc/self/fd/0 "$root/dev/stdin"
+ln -s /proc/self/fd/1 "$root/dev/stdout"
+ln -s /proc/self/fd/2 "$root/dev/stderr"
+mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+mount -t tmpfs -o mode=755 tmpfs "$root/run"
+hostname "$name"
+# Namespaces, not a VM: the instance shares the host's kernel, so it may not load modules,
+# set the host's clock or reboot it.
+drop=""
+[ -x /usr/bin/setpriv ] && drop="/usr/bin/setpriv --bounding-set -sys_module,-sys_time,-sys_boot,-sys_rawio,-mac_admin,-mac_override,-audit_control,-syslog,-wake_alarm,-block_suspend --"
+exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
+  set +e
+  name=$1; user=$2
+  echo "$name" > /etc/hostname
+  cd /
+  export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  if [ -n "$user" ] && ! id "$user" >/dev/null 2>&1; then useradd -m -s /bin/bash "$user" >/dev/null 2>&1; fi
+  mkdir -p /var/lib/cloud/instance/scripts /var/lib/cloud/scripts/per-boot /var/log
+  echo "[stratus] $name: booted at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  for script in /var/lib/cloud/scripts/per-boot/*; do
+    [ -x "$script" ] && "$script" >> /var/log/cloud-init-output.log 2>&1
+  done
+  data=/var/lib/cloud/instance/user-data.txt
+  if [ -s "$data" ] && [ ! -e /var/lib/cloud/instance/sem/user-scripts ]; then
+    mkdir -p /var/lib/cloud/instance/sem
+    date -u +%s > /var/lib/cloud/instance/sem/user-scripts
+    if [ "$(head -c 2 "$data")" = "#!" ]; then
+      cp "$data" /var/lib/cloud/instance/scripts/part-001
+      chmod 700 /var/lib/cloud/instance/scripts/part-001
+      start=0; [ -f /var/log/cloud-init-output.log ] && start=$(wc -c < /var/log/cloud-init-output.log)
+      /var/lib/cloud/instance/scripts/part-001 < /dev/null >> /var/log/cloud-init-output.log 2>&1
+      status=$?
+      tail -c +$((start + 1)) /var/log/cloud-init-output.log
+      [ $status -eq 0 ] || echo "[stratus] user data exited with status $status"
+    else
+      echo "[stratus] user data is not a script (only #! scripts run; cloud-config is not supported)"
+    fi
+  fi
+  echo "[stratus] $name: finished booting at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  exec sleep infinity
+' sh "$name" "$user"
+`;

@@ -1,0 +1,305 @@
+/**
+ * The `namespaces` driver: instances really run. Each is a set of Linux
+ * namespaces (network, mount, PID, UTS, IPC) with an overlay root of its own
+ * (see boot-script.ts), booted when it enters pending and killed when it
+ * stops; it runs its user data once, as cloud-init does, reads its metadata
+ * at 169.254.169.254, and is reached at its private and public addresses.
+ * Its CPU (a cpuacct cgroup) and network (its link's counters) are what
+ * CloudWatch reports. Transition times and the status checks are the mock
+ * driver's.
+ *
+ * Instance processes live in real time: a jump of the virtual clock does not
+ * make them older. When Stratus stops, its instances stop with it; when it
+ * starts again, those the control plane holds running boot again (per-boot
+ * scripts run, the user data does not run again).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import type { DriverInstance, InstanceDriver, Transition, Usage } from "../services/ec2/instances/driver.js";
+import { MockDriver } from "../services/ec2/instances/mock-driver.js";
+import { typeShape } from "../services/ec2/instance-types/catalog.js";
+import { BOOT_SCRIPT } from "./boot-script.js";
+import { ImdsServer, type ImdsSource } from "./imds/server.js";
+import { dropImdsAddress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
+
+const CGROUP_ROOT = "/sys/fs/cgroup/cpuacct/stratus";
+const JOIN_CGROUP = `[ -n "$1" ] && echo $$ > "$1" 2>/dev/null; shift; exec "$@"`;
+/** EC2 keeps the last 64 KiB of the serial console. */
+const CONSOLE_BYTES = 64 * 1024;
+
+interface Sample {
+  at: number;
+  cpuNs: number;
+  inBytes: number;
+  outBytes: number;
+  inPackets: number;
+  outPackets: number;
+}
+
+export interface RuntimeLog {
+  error(message: string, detail?: unknown): void;
+}
+
+export class NamespaceDriver implements InstanceDriver {
+  readonly name = "namespaces";
+  private readonly timing = new MockDriver();
+  private readonly processes = new Map<string, ChildProcess>();
+  /** Each instance's operations run one after another (a stop waits for the boot it follows). */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly samples = new Map<string, Sample>();
+  /** The public address each running instance's network holds. */
+  private readonly publicIps = new Map<string, string>();
+  private imds: ImdsServer | undefined;
+  private source: ImdsSource | undefined;
+
+  constructor(
+    /** Where instances keep their root volumes, consoles and pid files. */
+    private readonly dir: string,
+    private readonly log: RuntimeLog,
+    private readonly imdsPort = 80,
+  ) {}
+
+  /** EC2 tells the driver how to answer metadata requests. */
+  bindMetadata(source: ImdsSource): void {
+    this.source = source;
+  }
+
+  instanceDir(instanceId: string): string {
+    return path.join(this.dir, instanceId);
+  }
+
+  /** Resolves once every operation queued so far for the instance (or for all) is done. */
+  settled(instanceId?: string): Promise<void> {
+    if (instanceId) return this.queues.get(instanceId) ?? Promise.resolve();
+    return Promise.all([...this.queues.values()]).then(() => undefined);
+  }
+
+  boot(instance: DriverInstance): Transition {
+    this.enqueue(instance.instanceId, () => this.start(instance));
+    return this.timing.boot(instance);
+  }
+
+  stop(instance: DriverInstance, force: boolean): Transition {
+    this.processes.get(instance.instanceId)?.kill("SIGKILL");
+    this.enqueue(instance.instanceId, () => this.kill(instance.instanceId));
+    return this.timing.stop(instance, force);
+  }
+
+  terminate(instance: DriverInstance): Transition {
+    this.processes.get(instance.instanceId)?.kill("SIGKILL");
+    this.enqueue(instance.instanceId, async () => {
+      await this.kill(instance.instanceId);
+      rmSync(this.instanceDir(instance.instanceId), { recursive: true, force: true });
+    });
+    return this.timing.terminate(instance);
+  }
+
+  reboot(instance: DriverInstance): void {
+    this.enqueue(instance.instanceId, async () => {
+      await this.kill(instance.instanceId);
+      await this.start(instance);
+    });
+  }
+
+  release(instance: DriverInstance): void {
+    this.enqueue(instance.instanceId, async () => {
+      await this.kill(instance.instanceId);
+      rmSync(this.instanceDir(instance.instanceId), { recursive: true, force: true });
+    });
+  }
+
+  addressesChanged(instance: DriverInstance): void {
+    this.enqueue(instance.instanceId, async () => {
+      if (!this.processes.has(instance.instanceId)) return;
+      const from = this.publicIps.get(instance.instanceId);
+      if (from === instance.publicIpAddress) return;
+      await readdress(instance.instanceId, from, instance.publicIpAddress);
+      this.remember(instance.instanceId, instance.publicIpAddress);
+    });
+  }
+
+  private remember(instanceId: string, publicIp: string | undefined): void {
+    if (publicIp) this.publicIps.set(instanceId, publicIp);
+    else this.publicIps.delete(instanceId);
+  }
+
+  statusInitializingMs(instance: DriverInstance): number {
+    return this.timing.statusInitializingMs(instance);
+  }
+
+  consoleOutput(instance: DriverInstance): string | undefined {
+    try {
+      const text = readFileSync(path.join(this.instanceDir(instance.instanceId), "console.log"));
+      return text.length ? text.subarray(Math.max(0, text.length - CONSOLE_BYTES)).toString("utf8") : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Real activity since the last report (the window's length is the clock's; the activity is what happened). */
+  usage(instance: DriverInstance): Usage {
+    const now = this.sample(instance.instanceId);
+    const last = this.samples.get(instance.instanceId);
+    this.samples.set(instance.instanceId, now);
+    const d = (key: keyof Sample) => (last ? Math.max(0, now[key] - last[key]) : 0);
+    const wallMs = d("at");
+    const vcpus = typeShape(instance.instanceType).vcpus;
+    const cpu = wallMs > 0 ? Math.min(100, (d("cpuNs") / 1e6 / wallMs / vcpus) * 100) : 0;
+    return {
+      cpuUtilization: Math.round(cpu * 1000) / 1000,
+      networkIn: d("inBytes"),
+      networkOut: d("outBytes"),
+      networkPacketsIn: d("inPackets"),
+      networkPacketsOut: d("outPackets"),
+      diskReadBytes: 0,
+      diskWriteBytes: 0,
+      diskReadOps: 0,
+      diskWriteOps: 0,
+      statusCheckFailedInstance: this.processes.has(instance.instanceId) ? 0 : 1,
+      statusCheckFailedSystem: 0,
+    };
+  }
+
+  /**
+   * After a restart of Stratus: instances a crash left behind are killed, and those the
+   * control plane holds running or pending boot again.
+   */
+  resume(running: readonly DriverInstance[]): void {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(this.dir);
+    } catch {
+      // no instance ever ran here
+    }
+    for (const id of entries) this.enqueue(id, () => this.kill(id));
+    for (const instance of running) this.enqueue(instance.instanceId, () => this.start(instance));
+  }
+
+  /** Stratus is stopping: every instance stops with it. */
+  async shutdown(): Promise<void> {
+    for (const id of this.processes.keys()) this.enqueue(id, () => this.kill(id));
+    await this.settled();
+    const imds = this.imds;
+    this.imds = undefined;
+    if (imds) {
+      await imds.close();
+      await dropImdsAddress();
+    }
+  }
+
+  private enqueue(instanceId: string, task: () => Promise<void>): void {
+    const run = (this.queues.get(instanceId) ?? Promise.resolve()).then(task).catch((error) => this.log.error(`runtime: ${instanceId}`, error));
+    this.queues.set(instanceId, run);
+    void run.then(() => {
+      if (this.queues.get(instanceId) === run) this.queues.delete(instanceId);
+    });
+  }
+
+  private async start(instance: DriverInstance): Promise<void> {
+    const id = instance.instanceId;
+    if (this.processes.has(id)) return;
+    if (!instance.privateIpAddress) throw new Error("no private address");
+    if (this.source && !this.imds) {
+      await ensureImdsAddress();
+      const imds = new ImdsServer(this.source, this.imdsPort);
+      await imds.listen();
+      this.imds = imds;
+    }
+    const dir = this.instanceDir(id);
+    const cloudDir = path.join(dir, "upper/var/lib/cloud/instance");
+    mkdirSync(cloudDir, { recursive: true });
+    writeFileSync(path.join(cloudDir, "user-data.txt"), instance.userData, { mode: 0o600 });
+    await plumb(id, instance.privateIpAddress, instance.publicIpAddress);
+    this.remember(id, instance.publicIpAddress);
+    const procs = this.cgroup(id);
+    const hostname = `ip-${instance.privateIpAddress.replace(/\./g, "-")}`;
+    const console = openSync(path.join(dir, "console.log"), "w");
+    let child: ChildProcess;
+    try {
+      // The first shell joins the instance's cgroup (on the host: `ip netns exec` hides the host's
+      // /sys/fs/cgroup) and becomes `ip`, then `unshare`: everything the instance runs is counted.
+      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName)];
+      child = spawn("/bin/sh", ["-c", JOIN_CGROUP, "sh", procs, "/usr/sbin/ip", "netns", "exec", netnsName(id), ...boot], { stdio: ["ignore", console, console] });
+    } finally {
+      closeSync(console);
+    }
+    child.unref();
+    this.processes.set(id, child);
+    if (child.pid) writeFileSync(path.join(dir, "pid"), String(child.pid));
+    child.once("exit", () => {
+      if (this.processes.get(id) === child) this.processes.delete(id);
+    });
+    this.samples.set(id, this.sample(id));
+  }
+
+  /** Ends every process of the instance and takes its network down; its root stays. */
+  private async kill(instanceId: string): Promise<void> {
+    const dir = this.instanceDir(instanceId);
+    const child = this.processes.get(instanceId);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    } else if (child) {
+      // Already killed (stop and terminate kill at once): nothing to wait for.
+    } else if (!child) {
+      // Left by a Stratus that crashed: the pid file names it (if it is still an instance's).
+      killStale(path.join(dir, "pid"));
+    }
+    this.processes.delete(instanceId);
+    this.publicIps.delete(instanceId);
+    rmSync(path.join(dir, "pid"), { force: true });
+    await unplumb(instanceId);
+    for (let i = 0; i < 20; i++) {
+      try {
+        rmdirSync(path.join(CGROUP_ROOT, instanceId));
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EBUSY") break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** The instance's cpuacct cgroup's procs file, or "" where there is none. */
+  private cgroup(instanceId: string): string {
+    try {
+      const dir = path.join(CGROUP_ROOT, instanceId);
+      mkdirSync(dir, { recursive: true });
+      return path.join(dir, "cgroup.procs");
+    } catch {
+      return "";
+    }
+  }
+
+  private sample(instanceId: string): Sample {
+    let cpuNs = 0;
+    try {
+      cpuNs = Number(readFileSync(path.join(CGROUP_ROOT, instanceId, "cpuacct.usage"), "utf8"));
+    } catch {
+      // no cgroup: CPU reads 0
+    }
+    const link = linkCounters(instanceId);
+    return { at: Date.now(), cpuNs, inBytes: link?.inBytes ?? 0, outBytes: link?.outBytes ?? 0, inPackets: link?.inPackets ?? 0, outPackets: link?.outPackets ?? 0 };
+  }
+}
+
+/** The login user an image's name suggests (the user data's `chown ubuntu:` needs it to exist). */
+function defaultUser(imageName: string | undefined): string {
+  const name = (imageName ?? "").toLowerCase();
+  if (name.includes("ubuntu")) return "ubuntu";
+  if (name.includes("debian")) return "admin";
+  return "ec2-user";
+}
+
+function killStale(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (cmdline.includes("unshare") && cmdline.includes(path.dirname(pidFile))) process.kill(pid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}

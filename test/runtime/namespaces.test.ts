@@ -1,0 +1,271 @@
+/**
+ * Instances that really run (--runtime namespaces), through SDK v3: the user
+ * data runs once as root, reads the metadata service (IMDSv1 and v2, the
+ * role's credentials, which STS then recognises), starts a web server that
+ * the host reaches at the instance's public address; a stop ends every
+ * process and a start runs the per-boot scripts but not the user data again;
+ * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
+ * runs becomes its address; a termination removes the instance's
+ * network and root. Skipped where the host cannot run namespaces (not root).
+ */
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  GetConsoleOutputCommand,
+  ModifyInstanceMetadataOptionsCommand,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type Instance,
+} from "@aws-sdk/client-ec2";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { sdkConfig } from "../support/stratus.js";
+import type { RunningStratus } from "../../src/index.js";
+import { runtimeUnsupported } from "../../src/runtime/host.js";
+import { JAMMY_FILTER, createInstanceProfile, startEc2 } from "../ec2/support.js";
+
+const USER_DATA = `#!/bin/bash
+echo "hello from user data as $(id -un) on $(hostname)"
+mkdir -p /srv/www
+ln -s /var/log/cloud-init-output.log /srv/www/cloud-init-output.log
+python3 - > /srv/www/meta.json <<'PY'
+import json, urllib.request
+base = "http://169.254.169.254/latest/"
+def get(path, token=None):
+    headers = {"X-aws-ec2-metadata-token": token} if token else {}
+    return urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=5).read().decode()
+token = urllib.request.urlopen(urllib.request.Request(base + "api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"}), timeout=5).read().decode()
+role = get("meta-data/iam/security-credentials/", token).strip()
+print(json.dumps({
+    "instanceId": get("meta-data/instance-id", token),
+    "instanceType": get("meta-data/instance-type"),
+    "zone": get("meta-data/placement/availability-zone", token),
+    "privateIp": get("meta-data/local-ipv4", token),
+    "publicIp": get("meta-data/public-ipv4", token),
+    "document": json.loads(get("dynamic/instance-identity/document", token)),
+    "role": role,
+    "credentials": json.loads(get("meta-data/iam/security-credentials/" + role, token)),
+}))
+PY
+mkdir -p /var/lib/cloud/scripts/per-boot
+cat > /var/lib/cloud/scripts/per-boot/www.sh <<'SH'
+#!/bin/bash
+echo "per-boot script ran"
+cd /srv/www && nohup python3 -m http.server 5000 > /dev/null 2>&1 &
+SH
+chmod +x /var/lib/cloud/scripts/per-boot/www.sh
+cd /srv/www && nohup python3 -m http.server 5000 > /dev/null 2>&1 &
+echo "user data done"
+`;
+
+/** Polls a URL until it answers 200 (the instance boots in real time). */
+async function fetchWhenUp(url: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return await response.text();
+      last = response.status;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer: ${String(last)}`);
+}
+
+/**
+ * Polls a URL until the instance no longer serves it (a stop kills at once; the network goes
+ * right after). Once the route is gone, the address may lead elsewhere (the host's default
+ * route, perhaps an egress proxy): anything but the instance's 200 counts.
+ */
+async function notServed(url: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(500) });
+      await response.arrayBuffer();
+      if (response.status !== 200) return;
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`${url} is still served`);
+}
+
+/** Runs python inside the instance's network namespace (as a process of the instance would reach IMDS). */
+async function inInstanceNetwork(instanceId: string, code: string): Promise<string> {
+  // Asynchronously: the metadata service answers from this very process.
+  const { stdout } = await promisify(execFile)("/usr/sbin/ip", ["netns", "exec", `stratus-${instanceId}`, "python3", "-c", code], { encoding: "utf8", timeout: 10_000 });
+  return stdout.trim();
+}
+
+const unsupported = runtimeUnsupported();
+
+describe("instances that run (--runtime namespaces)", { skip: unsupported }, () => {
+  let stratus: RunningStratus;
+  let ec2: EC2Client;
+  let instance: Instance;
+
+  before(async () => {
+    ({ stratus, ec2 } = await startEc2({ runtime: "namespaces" }));
+  });
+  after(async () => {
+    await stratus?.stop();
+  });
+
+  const describeOne = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+
+  it("runs the user data once as root; it reads IMDS and serves on the public address", async () => {
+    const profileArn = await createInstanceProfile(stratus, "runner");
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images![0].ImageId,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+        IamInstanceProfile: { Arn: profileArn },
+        UserData: Buffer.from(USER_DATA).toString("base64"),
+      }),
+    );
+    await stratus.clock.advance("5s");
+    instance = await describeOne(run.Instances![0].InstanceId!);
+    assert.equal(instance.State!.Name, "running");
+    const meta = JSON.parse(await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/meta.json`));
+    assert.equal(meta.instanceId, instance.InstanceId);
+    assert.equal(meta.instanceType, "t3.micro");
+    assert.equal(meta.zone, instance.Placement!.AvailabilityZone);
+    assert.equal(meta.privateIp, instance.PrivateIpAddress);
+    assert.equal(meta.publicIp, instance.PublicIpAddress);
+    assert.equal(meta.document.instanceId, instance.InstanceId);
+    assert.equal(meta.document.region, "us-east-1");
+    assert.equal(meta.role, "runner-role");
+    assert.equal(meta.credentials.Code, "Success");
+    assert.equal(meta.credentials.Type, "AWS-HMAC");
+
+    // The instance's credentials are STS's: the caller is the role, in a session named for the instance.
+    const sts = new STSClient({
+      endpoint: stratus.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: meta.credentials.AccessKeyId, secretAccessKey: meta.credentials.SecretAccessKey, sessionToken: meta.credentials.Token },
+    });
+    const caller = await sts.send(new GetCallerIdentityCommand({}));
+    assert.equal(caller.Arn, `arn:aws:sts::000000000000:assumed-role/runner-role/${instance.InstanceId}`);
+
+    // The private address answers too; the console shows the user data's output.
+    await fetchWhenUp(`http://${instance.PrivateIpAddress}:5000/meta.json`);
+    const log = await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/cloud-init-output.log`);
+    assert.match(log, new RegExp(`hello from user data as root on ip-${instance.PrivateIpAddress!.replace(/\./g, "-")}`));
+    const console = await ec2.send(new GetConsoleOutputCommand({ InstanceId: instance.InstanceId }));
+    assert.match(Buffer.from(console.Output!, "base64").toString(), /hello from user data as root/);
+  });
+
+  it("reports the instance's real CPU time and network traffic to CloudWatch", async () => {
+    // Some traffic and some work inside the instance, then a metrics period of the clock.
+    for (let i = 0; i < 5; i++) await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/meta.json`);
+    await inInstanceNetwork(instance.InstanceId!, "sum(i * i for i in range(3_000_000))");
+    await stratus.clock.advance("5m");
+    const cw = new CloudWatchClient(sdkConfig(stratus));
+    const stat = async (MetricName: string, statistic: "Sum" | "Maximum") => {
+      const { Datapoints } = await cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: "AWS/EC2",
+          MetricName,
+          Dimensions: [{ Name: "InstanceId", Value: instance.InstanceId }],
+          StartTime: new Date(stratus.clock.now().getTime() - 3_600_000),
+          EndTime: stratus.clock.now(),
+          Period: 300,
+          Statistics: [statistic],
+        }),
+      );
+      return Datapoints!.reduce((n, d) => n + (d[statistic] ?? 0), 0);
+    };
+    // The fetches' requests went in, their answers (meta.json, > 1 KB each) came out.
+    assert.ok((await stat("NetworkIn", "Sum")) > 5 * 100, "NetworkIn");
+    assert.ok((await stat("NetworkOut", "Sum")) > 5 * 1000, "NetworkOut");
+    assert.ok((await stat("CPUUtilization", "Maximum")) > 0, "CPUUtilization");
+  });
+
+  it("answers IMDSv1 until HttpTokens is required, then only sessions", async () => {
+    const v1 = `import urllib.request\ntry:\n  print(urllib.request.urlopen("http://169.254.169.254/latest/meta-data/instance-id", timeout=5).read().decode())\nexcept urllib.error.HTTPError as e:\n  print(e.code)`;
+    assert.equal(await inInstanceNetwork(instance.InstanceId!, v1), instance.InstanceId);
+    await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instance.InstanceId, HttpTokens: "required" }));
+    assert.equal(await inInstanceNetwork(instance.InstanceId!, v1), "401");
+    const v2 = [
+      "import urllib.request",
+      'b = "http://169.254.169.254/latest/"',
+      't = urllib.request.urlopen(urllib.request.Request(b + "api/token", method="PUT", headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}), timeout=5).read().decode()',
+      'print(urllib.request.urlopen(urllib.request.Request(b + "meta-data/instance-id", headers={"X-aws-ec2-metadata-token": t}), timeout=5).read().decode())',
+      "try:",
+      '  urllib.request.urlopen(urllib.request.Request(b + "meta-data/instance-id", headers={"X-aws-ec2-metadata-token": "forged"}), timeout=5)',
+      "except urllib.error.HTTPError as e:",
+      "  print(e.code)",
+      "try:",
+      '  urllib.request.urlopen(urllib.request.Request(b + "api/token", method="PUT"), timeout=5)',
+      "except urllib.error.HTTPError as e:",
+      "  print(e.code)",
+      "try:",
+      '  urllib.request.urlopen(urllib.request.Request(b + "meta-data/no-such-thing", headers={"X-aws-ec2-metadata-token": t}), timeout=5)',
+      "except urllib.error.HTTPError as e:",
+      "  print(e.code)",
+    ].join("\n");
+    assert.deepEqual((await inInstanceNetwork(instance.InstanceId!, v2)).split("\n"), [instance.InstanceId, "401", "400", "404"]);
+  });
+
+  it("moves the public address to an Elastic IP associated while it runs", async () => {
+    const old = instance.PublicIpAddress!;
+    const { AllocationId, PublicIp } = await ec2.send(new AllocateAddressCommand({ Domain: "vpc" }));
+    await ec2.send(new AssociateAddressCommand({ AllocationId, InstanceId: instance.InstanceId }));
+    instance = await describeOne(instance.InstanceId!);
+    assert.equal(instance.PublicIpAddress, PublicIp);
+    const meta = JSON.parse(await fetchWhenUp(`http://${PublicIp}:5000/meta.json`));
+    assert.equal(meta.instanceId, instance.InstanceId);
+    await notServed(`http://${old}:5000/meta.json`);
+  });
+
+  it("stops every process on stop; a start runs the per-boot scripts, not the user data again", async () => {
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
+    await stratus.clock.advance("5s");
+    assert.equal((await describeOne(instance.InstanceId!)).State!.Name, "stopped");
+    await notServed(`http://${instance.PrivateIpAddress}:5000/meta.json`);
+
+    await ec2.send(new StartInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
+    await stratus.clock.advance("5s");
+    const restarted = await describeOne(instance.InstanceId!);
+    assert.equal(restarted.State!.Name, "running");
+    // The root volume kept what the first boot wrote; the per-boot script serves it again.
+    const meta = JSON.parse(await fetchWhenUp(`http://${restarted.PublicIpAddress}:5000/meta.json`));
+    assert.equal(meta.instanceId, instance.InstanceId);
+    const log = await fetchWhenUp(`http://${restarted.PublicIpAddress}:5000/cloud-init-output.log`);
+    assert.equal(log.match(/hello from user data/g)?.length, 1, "the user data ran once");
+    assert.equal(log.match(/per-boot script ran/g)?.length, 1, "the per-boot script ran at the second boot");
+    instance = restarted;
+  });
+
+  it("takes the instance's network and root away when it is terminated", async () => {
+    const root = path.join(path.dirname(stratus.cloud.blobsDir), "instances", instance.InstanceId!);
+    assert.ok(existsSync(root));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
+    await stratus.clock.advance("5s");
+    assert.equal((await describeOne(instance.InstanceId!)).State!.Name, "terminated");
+    for (let i = 0; i < 50 && existsSync(root); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(root), "the root volume is gone");
+    const namespaces = spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+    assert.ok(!namespaces.includes(`stratus-${instance.InstanceId}`), namespaces);
+    await notServed(`http://${instance.PrivateIpAddress}:5000/meta.json`);
+  });
+});
