@@ -140,15 +140,7 @@ export class Scheduler {
       // Resumed in the middle of a jump: the jobs due at the instant the clock stands at run at
       // that instant (as the jump would have run them), then time flows again.
       const at = clock.frozen;
-      void this.serialize(async () => {
-        this.onJump?.(at);
-        try {
-          await this.drain(at, true);
-        } finally {
-          clock.setNow(Math.max(at, clock.now()));
-          this.onJump?.(undefined);
-        }
-      });
+      void this.serialize(() => this.jump(clock, at));
       return;
     }
     this.arm();
@@ -179,15 +171,20 @@ export class Scheduler {
         clock.setNow(target);
         return;
       }
-      this.onJump?.(target);
-      try {
-        await this.drain(target, true);
-      } finally {
-        // Time flows again from the target (or from the last job, had one run late).
-        clock.setNow(Math.max(target, clock.now()));
-        this.onJump?.(undefined);
-      }
+      await this.jump(clock, target);
     });
+  }
+
+  /** Runs every job due up to `target`, each at its own time, then lets time flow from there. */
+  private async jump(clock: VirtualClock, target: number): Promise<void> {
+    this.onJump?.(target);
+    try {
+      await this.drain(target, true);
+    } finally {
+      // Time flows again from the target (or from the last job, had one run late).
+      clock.setNow(Math.max(target, clock.now()));
+      this.onJump?.(undefined);
+    }
   }
 
   /** Resolves once the jobs running or queued at the time of the call are done. */

@@ -176,10 +176,11 @@ export class NamespaceDriver implements InstanceDriver {
     for (const instance of running) this.enqueue(instance.instanceId, () => this.start(instance));
   }
 
-  /** Stratus is stopping: every instance stops with it. */
-  async shutdown(): Promise<void> {
+  /** Stratus is stopping (every instance stops with it) or resetting (`forget`: their roots go too). */
+  async shutdown(forget = false): Promise<void> {
     for (const id of this.processes.keys()) this.enqueue(id, () => this.kill(id));
     await this.settled();
+    if (forget) rmSync(this.dir, { recursive: true, force: true });
     const imds = this.imds;
     this.imds = undefined;
     if (imds) {

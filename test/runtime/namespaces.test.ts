@@ -5,8 +5,9 @@
  * the host reaches at the instance's public address; a stop ends every
  * process and a start runs the per-boot scripts but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
- * runs becomes its address; a termination removes the instance's
- * network and root. Skipped where the host cannot run namespaces (not root).
+ * runs becomes its address; CloudWatch gets its real CPU and traffic; a
+ * termination removes its network and root, a reset every instance's.
+ * Skipped where the host cannot run namespaces (not root).
  */
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
@@ -267,5 +268,17 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     const namespaces = spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout;
     assert.ok(!namespaces.includes(`stratus-${instance.InstanceId}`), namespaces);
     await notServed(`http://${instance.PrivateIpAddress}:5000/meta.json`);
+  });
+
+  it("stops and forgets every instance on a reset", async () => {
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
+    const id = run.Instances![0].InstanceId!;
+    const namespaces = () => spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout;
+    for (let i = 0; i < 100 && !namespaces().includes(`stratus-${id}`); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(namespaces().includes(`stratus-${id}`), "the instance booted");
+    await stratus.reset();
+    assert.ok(!namespaces().includes(`stratus-${id}`), "its network is gone");
+    assert.ok(!existsSync(path.join(path.dirname(stratus.cloud.blobsDir), "instances")), "and every instance's root");
   });
 });

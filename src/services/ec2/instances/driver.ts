@@ -79,6 +79,6 @@ export interface InstanceDriver {
   addressesChanged?(instance: DriverInstance): void;
   /** At start-up: the instances the control plane holds running or pending. */
   resume?(live: readonly DriverInstance[]): void;
-  /** Stratus stops (or resets): whatever runs stops with it. */
-  shutdown?(): Promise<void>;
+  /** Stratus stops (whatever runs stops with it) or resets (`forget`: nothing of the instances stays). */
+  shutdown?(forget?: boolean): Promise<void>;
 }

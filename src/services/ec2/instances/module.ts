@@ -134,7 +134,7 @@ export class InstancesModule implements InstanceLookup {
   }
 
   async onReset(): Promise<void> {
-    await this.driver.shutdown?.();
+    await this.driver.shutdown?.(true);
   }
 
   instances(scope: Scope): ScopedCollection<InstanceRecord> {
