@@ -178,7 +178,8 @@ export class NamespaceDriver implements InstanceDriver {
 
   /** Stratus is stopping (every instance stops with it) or resetting (`forget`: their roots go too). */
   async shutdown(forget = false): Promise<void> {
-    for (const id of this.processes.keys()) this.enqueue(id, () => this.kill(id));
+    // Those still booting too: their kill waits for the boot.
+    for (const id of new Set([...this.processes.keys(), ...this.queues.keys()])) this.enqueue(id, () => this.kill(id));
     await this.settled();
     if (forget) rmSync(this.dir, { recursive: true, force: true });
     const imds = this.imds;
