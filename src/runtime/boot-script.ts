@@ -7,7 +7,9 @@
  *      across stops, until it is terminated), with its own /proc, /sys,
  *      /dev (a few device nodes), /tmp and /run;
  *   2. its hostname (ip-10-0-0-5, as EC2 names instances);
- *   3. inside that root, what cloud-init does: scripts in
+ *   3. inside that root, what cloud-init does: the image's default user, with
+ *      the launch key pair's public key and sudo; an SSH server (when the
+ *      host has openssh-server) with host keys of its own; scripts in
  *      /var/lib/cloud/scripts/per-boot at every boot, then the user data —
  *      a script starting with `#!` — on the first boot only, as root, its
  *      output in /var/log/cloud-init-output.log and on the console;
@@ -45,22 +47,42 @@ hostname "$name"
 # Namespaces, not a VM: the instance shares the host's kernel, so it may not load modules,
 # set the host's clock or reboot it.
 drop=""
-[ -x /usr/bin/setpriv ] && drop="/usr/bin/setpriv --bounding-set -sys_module,-sys_time,-sys_boot,-sys_rawio,-mac_admin,-mac_override,-audit_control,-syslog,-wake_alarm,-block_suspend --"
+[ -x /usr/bin/setpriv ] && drop="/usr/bin/setpriv --bounding-set -sys_module,-sys_time,-sys_boot,-sys_rawio,-mac_admin,-mac_override,-syslog,-wake_alarm,-block_suspend --"
 exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
   set +e
   name=$1; user=$2
   echo "$name" > /etc/hostname
   cd /
   export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-  if [ -n "$user" ] && ! id "$user" >/dev/null 2>&1; then useradd -m -s /bin/bash "$user" >/dev/null 2>&1; fi
-  mkdir -p /var/lib/cloud/instance/scripts /var/lib/cloud/scripts/per-boot /var/log
+  mkdir -p /var/lib/cloud/instance/scripts /var/lib/cloud/instance/sem /var/lib/cloud/scripts/per-boot /var/log
   echo "[stratus] $name: booted at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if [ -n "$user" ] && ! id "$user" >/dev/null 2>&1; then
+    useradd -m -s /bin/bash "$user" >/dev/null 2>&1 && usermod -p "*" "$user"
+    [ -d /etc/sudoers.d ] && echo "$user ALL=(ALL) NOPASSWD:ALL" > /etc/sudoers.d/90-cloud-init-users
+  fi
+  keys=/var/lib/cloud/instance/authorized_keys
+  home=$(getent passwd "$user" | cut -d: -f6)
+  if [ -n "$home" ] && [ -s "$keys" ]; then
+    mkdir -p "$home/.ssh" && cp "$keys" "$home/.ssh/authorized_keys"
+    chmod 700 "$home/.ssh"; chmod 600 "$home/.ssh/authorized_keys"; chown -R "$user:" "$home/.ssh"
+  fi
+  if [ -x /usr/sbin/sshd ]; then
+    if [ ! -e /var/lib/cloud/instance/sem/ssh-host-keys ]; then
+      rm -f /etc/ssh/ssh_host_*
+      ssh-keygen -A >/dev/null 2>&1
+      touch /var/lib/cloud/instance/sem/ssh-host-keys
+    fi
+    mkdir -p /run/sshd
+    /usr/sbin/sshd
+    echo "-----BEGIN SSH HOST KEY FINGERPRINTS-----"
+    for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
+    echo "-----END SSH HOST KEY FINGERPRINTS-----"
+  fi
   for script in /var/lib/cloud/scripts/per-boot/*; do
     [ -x "$script" ] && "$script" >> /var/log/cloud-init-output.log 2>&1
   done
   data=/var/lib/cloud/instance/user-data.txt
   if [ -s "$data" ] && [ ! -e /var/lib/cloud/instance/sem/user-scripts ]; then
-    mkdir -p /var/lib/cloud/instance/sem
     date -u +%s > /var/lib/cloud/instance/sem/user-scripts
     if [ "$(head -c 2 "$data")" = "#!" ]; then
       cp "$data" /var/lib/cloud/instance/scripts/part-001

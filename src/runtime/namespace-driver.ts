@@ -212,6 +212,7 @@ export class NamespaceDriver implements InstanceDriver {
     const cloudDir = path.join(dir, "upper/var/lib/cloud/instance");
     mkdirSync(cloudDir, { recursive: true });
     writeFileSync(path.join(cloudDir, "user-data.txt"), instance.userData, { mode: 0o600 });
+    writeFileSync(path.join(cloudDir, "authorized_keys"), instance.publicKey ? `${instance.publicKey.trim()}\n` : "", { mode: 0o600 });
     await plumb(id, instance.privateIpAddress, instance.publicIpAddress);
     this.remember(id, instance.publicIpAddress);
     const procs = this.cgroup(id);

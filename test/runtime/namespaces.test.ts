@@ -5,19 +5,21 @@
  * the host reaches at the instance's public address; a stop ends every
  * process and a start runs the per-boot scripts but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
- * runs becomes its address; CloudWatch gets its real CPU and traffic; a
+ * runs becomes its address; the key pair's holder logs in over SSH; CloudWatch gets its real CPU and traffic; a
  * termination removes its network and root, a reset every instance's.
  * Skipped where the host cannot run namespaces (not root).
  */
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
+  CreateKeyPairCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   GetConsoleOutputCommand,
@@ -268,6 +270,45 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     const namespaces = spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout;
     assert.ok(!namespaces.includes(`stratus-${instance.InstanceId}`), namespaces);
     await notServed(`http://${instance.PrivateIpAddress}:5000/meta.json`);
+  });
+
+  it("lets the key pair's holder in over SSH as the image's user (with sudo, where the host has it)", { skip: existsSync("/usr/sbin/sshd") ? undefined : "no openssh-server on this host" }, async () => {
+    const key = await ec2.send(new CreateKeyPairCommand({ KeyName: "ssh-test" }));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "stratus-ssh-"));
+    try {
+      const keyFile = path.join(dir, "key.pem");
+      writeFileSync(keyFile, key.KeyMaterial!, { mode: 0o400 });
+      const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+      const run = await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, KeyName: "ssh-test" }));
+      await stratus.clock.advance("5s");
+      const launched = await describeOne(run.Instances![0].InstanceId!);
+      const ssh = (user: string, command: string) =>
+        promisify(execFile)(
+          "ssh",
+          ["-i", keyFile, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", `${user}@${launched.PublicIpAddress}`, command],
+          { encoding: "utf8", timeout: 15_000 },
+        );
+      let out = "";
+      for (let i = 0; ; i++) {
+        try {
+          out = (await ssh("ubuntu", "id -un; hostname; if command -v sudo >/dev/null; then sudo -n id -un; else echo no-sudo; fi; curl -s http://169.254.169.254/latest/meta-data/instance-id 2>/dev/null || python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://169.254.169.254/latest/meta-data/instance-id\").read().decode())'")).stdout;
+          break;
+        } catch (error) {
+          if (i >= 40) throw error;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      assert.deepEqual(out.trim().split("\n"), ["ubuntu", `ip-${launched.PrivateIpAddress!.replace(/\./g, "-")}`, existsSync("/usr/bin/sudo") ? "root" : "no-sudo", launched.InstanceId]);
+      // Another user, or no key, gets nowhere.
+      await assert.rejects(ssh("root", "true"));
+      // The console shows the instance's own host key fingerprints.
+      const console = Buffer.from((await ec2.send(new GetConsoleOutputCommand({ InstanceId: launched.InstanceId }))).Output!, "base64").toString();
+      assert.match(console, /-----BEGIN SSH HOST KEY FINGERPRINTS-----\n\d+ SHA256:/);
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [launched.InstanceId!] }));
+      await stratus.clock.advance("5s");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops and forgets every instance on a reset", async () => {

@@ -22,6 +22,8 @@ export interface DriverInstance {
   availabilityZone: string;
   privateIpAddress?: string;
   publicIpAddress?: string;
+  /** The launch key pair's public key (OpenSSH format), for drivers that boot something. */
+  publicKey?: string;
   /** The user data, decoded (empty when none). */
   userData: Buffer;
   /** When the current run began (the last pending → running), epoch ms; undefined when not running. */

@@ -176,8 +176,9 @@ export class InstancesModule implements InstanceLookup {
       instanceId: record.InstanceId!,
       instanceType: record.InstanceType!,
       imageId: record.ImageId!,
-      // Only a driver that boots something needs the image's name (its default user); the mock's views are built often.
+      // Only a driver that boots something needs the image's name (its default user) and the key; the mock's views are built often.
       imageName: this.driver.name === "mock" ? undefined : this.deps.images.find(scope, record.ImageId!)?.Name,
+      publicKey: this.driver.name === "mock" || !record.KeyName ? undefined : this.deps.keys.findByName(scope, record.KeyName)?.PublicKey,
       architecture: record.Architecture ?? "x86_64",
       availabilityZone: record.Placement?.AvailabilityZone ?? "",
       privateIpAddress: record.PrivateIpAddress,
