@@ -38,6 +38,8 @@ export class Cloud {
   /** Where bytes live (object data, volume blocks, snapshots); a temp dir in memory mode. */
   readonly blobsDir: string;
   readonly definitions: readonly ServiceDefinition[];
+  /** Where the server listens, once it does (instances that run reach the API through it). */
+  listeningOn: { host: string; port: number } | undefined;
   private readonly providers = new Map<string, ServiceProvider>();
   /** Each service's provider, built once (its modules imported on first use). */
   private readonly building = new Map<string, Promise<ServiceProvider>>();

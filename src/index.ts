@@ -53,6 +53,7 @@ export async function startStratus(options: StratusOptions = {}): Promise<Runnin
     // a first `aws sts get-caller-identity` is answered at once; a request to any other service,
     // or to /_stratus, makes the rest load without pausing and is answered once they have.
     address = await server.listen(resolved.port, resolved.host);
+    cloud.listeningOn = { host: resolved.host, port: address.port };
     startupMark("listening");
     const deadline = performance.now() + MAX_PAUSE_MS;
     await cloud.start(() => server.idle(QUIET_MS, deadline));

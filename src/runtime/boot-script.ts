@@ -5,7 +5,8 @@
  *   1. the root: an overlay with the host's root file system below and the
  *      instance's own directory above (its root volume: writes stay there,
  *      across stops, until it is terminated), with its own /proc, /sys,
- *      /dev (a few device nodes), /tmp and /run;
+ *      /dev (a few device nodes), /tmp and /run, and /home and /root of its
+ *      own;
  *   2. its hostname (ip-10-0-0-5, as EC2 names instances);
  *   3. inside that root, what cloud-init does: the image's default user, with
  *      the launch key pair's public key and sudo; an SSH server (when the
@@ -16,16 +17,23 @@
  *   4. then it stays up (processes the user data left running keep running)
  *      until the host kills it, which ends every process of the instance.
  *
- * Arguments: the instance's directory, its hostname and the image's default
- * user.
+ * Arguments: the instance's directory, its hostname, the image's default
+ * user, its region and the URL at which it reaches Stratus's API (exported as
+ * AWS_ENDPOINT_URL, with AWS_DEFAULT_REGION, to the user data and in
+ * /etc/environment for logins).
  */
 export const BOOT_SCRIPT = String.raw`
 set -e
-dir=$1; name=$2; user=$3
+dir=$1; name=$2; user=$3; region=$4; endpoint=$5
 root=$dir/root
 mkdir -p "$dir/upper" "$dir/work" "$root"
 mount --make-rprivate /
 mount -t overlay overlay -o "lowerdir=/,upperdir=$dir/upper,workdir=$dir/work" "$root"
+# Home directories of its own, not the host's (nor the host's credentials in them).
+mkdir -p "$dir/home" "$dir/root-home"
+chmod 700 "$dir/root-home"
+mount --bind "$dir/home" "$root/home"
+mount --bind "$dir/root-home" "$root/root"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount -t tmpfs -o mode=755,size=64m tmpfs "$root/dev"
@@ -50,10 +58,15 @@ drop=""
 [ -x /usr/bin/setpriv ] && drop="/usr/bin/setpriv --bounding-set -sys_module,-sys_time,-sys_boot,-sys_rawio,-mac_admin,-mac_override,-syslog,-wake_alarm,-block_suspend --"
 exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
   set +e
-  name=$1; user=$2
+  name=$1; user=$2; region=$3; endpoint=$4
   echo "$name" > /etc/hostname
   cd /
   export HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  # AWS clients in the instance talk to Stratus, in its region (their credentials come from IMDS).
+  export AWS_ENDPOINT_URL="$endpoint" AWS_DEFAULT_REGION="$region" AWS_REGION="$region"
+  { grep -v "^AWS_ENDPOINT_URL=\|^AWS_DEFAULT_REGION=\|^AWS_REGION=" /etc/environment 2>/dev/null
+    echo "AWS_ENDPOINT_URL=$endpoint"; echo "AWS_DEFAULT_REGION=$region"; echo "AWS_REGION=$region"; } > /etc/environment.new
+  mv /etc/environment.new /etc/environment
   mkdir -p /var/lib/cloud/instance/scripts /var/lib/cloud/instance/sem /var/lib/cloud/scripts/per-boot /var/log
   echo "[stratus] $name: booted at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   if [ -n "$user" ] && ! id "$user" >/dev/null 2>&1; then
@@ -98,5 +111,5 @@ exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
   fi
   echo "[stratus] $name: finished booting at $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   exec sleep infinity
-' sh "$name" "$user"
+' sh "$name" "$user" "$region" "$endpoint"
 `;

@@ -20,6 +20,7 @@ import type { DriverInstance, InstanceDriver, Transition, Usage } from "../servi
 import { MockDriver } from "../services/ec2/instances/mock-driver.js";
 import { typeShape } from "../services/ec2/instance-types/catalog.js";
 import { BOOT_SCRIPT } from "./boot-script.js";
+import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
 import { dropImdsAddress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
 
@@ -50,14 +51,16 @@ export class NamespaceDriver implements InstanceDriver {
   private readonly samples = new Map<string, Sample>();
   /** The public address each running instance's network holds. */
   private readonly publicIps = new Map<string, string>();
-  private imds: ImdsServer | undefined;
+  /** What the host serves instances on 169.254.169.254 (from the first boot on): IMDS and the API. */
+  private hostServices: { imds: ImdsServer; api: ApiForwarder } | undefined;
   private source: ImdsSource | undefined;
 
   constructor(
     /** Where instances keep their root volumes, consoles and pid files. */
     private readonly dir: string,
     private readonly log: RuntimeLog,
-    private readonly imdsPort = 80,
+    /** Where Stratus's API listens, once it does. */
+    private readonly api: () => { host: string; port: number } | undefined,
   ) {}
 
   /** EC2 tells the driver how to answer metadata requests. */
@@ -76,7 +79,7 @@ export class NamespaceDriver implements InstanceDriver {
   }
 
   boot(instance: DriverInstance): Transition {
-    this.enqueue(instance.instanceId, () => this.start(instance));
+    this.enqueue(instance.instanceId, () => this.startOrSay(instance));
     return this.timing.boot(instance);
   }
 
@@ -98,7 +101,7 @@ export class NamespaceDriver implements InstanceDriver {
   reboot(instance: DriverInstance): void {
     this.enqueue(instance.instanceId, async () => {
       await this.kill(instance.instanceId);
-      await this.start(instance);
+      await this.startOrSay(instance);
     });
   }
 
@@ -173,7 +176,7 @@ export class NamespaceDriver implements InstanceDriver {
       // no instance ever ran here
     }
     for (const id of entries) this.enqueue(id, () => this.kill(id));
-    for (const instance of running) this.enqueue(instance.instanceId, () => this.start(instance));
+    for (const instance of running) this.enqueue(instance.instanceId, () => this.startOrSay(instance));
   }
 
   /** Stratus is stopping (every instance stops with it) or resetting (`forget`: their roots go too). */
@@ -182,10 +185,10 @@ export class NamespaceDriver implements InstanceDriver {
     for (const id of new Set([...this.processes.keys(), ...this.queues.keys()])) this.enqueue(id, () => this.kill(id));
     await this.settled();
     if (forget) rmSync(this.dir, { recursive: true, force: true });
-    const imds = this.imds;
-    this.imds = undefined;
-    if (imds) {
-      await imds.close();
+    const services = this.hostServices;
+    this.hostServices = undefined;
+    if (services) {
+      await Promise.all([services.imds.close(), services.api.close()]);
       await dropImdsAddress();
     }
   }
@@ -198,15 +201,27 @@ export class NamespaceDriver implements InstanceDriver {
     });
   }
 
+  /** Boots; a boot that fails says why on the instance's console (GetConsoleOutput), then in the log. */
+  private async startOrSay(instance: DriverInstance): Promise<void> {
+    try {
+      await this.start(instance);
+    } catch (error) {
+      const dir = this.instanceDir(instance.instanceId);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "console.log"), `[stratus] the instance could not boot: ${(error as Error).message}\n`, { flag: "a" });
+      throw error;
+    }
+  }
+
   private async start(instance: DriverInstance): Promise<void> {
     const id = instance.instanceId;
     if (this.processes.has(id)) return;
     if (!instance.privateIpAddress) throw new Error("no private address");
-    if (this.source && !this.imds) {
+    if (this.source && !this.hostServices) {
       await ensureImdsAddress();
-      const imds = new ImdsServer(this.source, this.imdsPort);
-      await imds.listen();
-      this.imds = imds;
+      const services = { imds: new ImdsServer(this.source), api: new ApiForwarder(this.api) };
+      await Promise.all([services.imds.listen(), services.api.listen()]);
+      this.hostServices = services;
     }
     const dir = this.instanceDir(id);
     const cloudDir = path.join(dir, "upper/var/lib/cloud/instance");
@@ -222,7 +237,7 @@ export class NamespaceDriver implements InstanceDriver {
     try {
       // The first shell joins the instance's cgroup (on the host: `ip netns exec` hides the host's
       // /sys/fs/cgroup) and becomes `ip`, then `unshare`: everything the instance runs is counted.
-      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName)];
+      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName), instance.scope.region, INSTANCE_ENDPOINT];
       child = spawn("/bin/sh", ["-c", JOIN_CGROUP, "sh", procs, "/usr/sbin/ip", "netns", "exec", netnsName(id), ...boot], { stdio: ["ignore", console, console] });
     } finally {
       closeSync(console);

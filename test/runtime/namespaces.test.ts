@@ -2,7 +2,8 @@
  * Instances that really run (--runtime namespaces), through SDK v3: the user
  * data runs once as root, reads the metadata service (IMDSv1 and v2, the
  * role's credentials, which STS then recognises), starts a web server that
- * the host reaches at the instance's public address; a stop ends every
+ * the host reaches at the instance's public address; the aws CLI inside it
+ * reaches Stratus with the instance role's credentials; a stop ends every
  * process and a start runs the per-boot scripts but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
  * runs becomes its address; the key pair's holder logs in over SSH; CloudWatch gets its real CPU and traffic; a
@@ -32,7 +33,9 @@ import {
   type Instance,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { randomBytes } from "node:crypto";
 import { sdkConfig } from "../support/stratus.js";
 import type { RunningStratus } from "../../src/index.js";
 import { runtimeUnsupported } from "../../src/runtime/host.js";
@@ -61,6 +64,10 @@ print(json.dumps({
     "credentials": json.loads(get("meta-data/iam/security-credentials/" + role, token)),
 }))
 PY
+# The aws CLI (Debian's 2.9 ignores AWS_ENDPOINT_URL, so it is named) with the instance role's credentials from IMDS.
+/usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json > /srv/www/caller.json 2> /srv/www/aws.err
+/usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp s3://runtime-models/model.bin /srv/www/model.bin 2>> /srv/www/aws.err
+ls -A /root /home > /srv/www/homes.txt
 mkdir -p /var/lib/cloud/scripts/per-boot
 cat > /var/lib/cloud/scripts/per-boot/www.sh <<'SH'
 #!/bin/bash
@@ -134,6 +141,10 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
 
   it("runs the user data once as root; it reads IMDS and serves on the public address", async () => {
     const profileArn = await createInstanceProfile(stratus, "runner");
+    const model = randomBytes(300_000);
+    const s3 = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: "runtime-models" }));
+    await s3.send(new PutObjectCommand({ Bucket: "runtime-models", Key: "model.bin", Body: model }));
     const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
     const run = await ec2.send(
       new RunInstancesCommand({
@@ -166,8 +177,17 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
       region: "us-east-1",
       credentials: { accessKeyId: meta.credentials.AccessKeyId, secretAccessKey: meta.credentials.SecretAccessKey, sessionToken: meta.credentials.Token },
     });
-    const caller = await sts.send(new GetCallerIdentityCommand({}));
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    assert.equal(identity.Arn, `arn:aws:sts::000000000000:assumed-role/runner-role/${instance.InstanceId}`);
+
+    // The aws CLI inside the instance reached Stratus at AWS_ENDPOINT_URL as the instance's role, and copied the model down.
+    const caller = JSON.parse(await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/caller.json`));
     assert.equal(caller.Arn, `arn:aws:sts::000000000000:assumed-role/runner-role/${instance.InstanceId}`);
+    const copied = await fetch(`http://${instance.PublicIpAddress}:5000/model.bin`);
+    assert.equal(copied.status, 200, await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/aws.err`));
+    assert.ok(Buffer.from(await copied.arrayBuffer()).equals(model), "the model arrived byte for byte");
+    // Home directories are the instance's own: the image's default user's, nothing of the host's.
+    assert.equal((await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/homes.txt`)).trim(), "/home:\nubuntu\n\n/root:");
 
     // The private address answers too; the console shows the user data's output.
     await fetchWhenUp(`http://${instance.PrivateIpAddress}:5000/meta.json`);

@@ -149,5 +149,5 @@ export class Ec2Provider implements ServiceProvider {
 function namespaceDriver(cloud: Cloud): NamespaceDriver {
   const unsupported = runtimeUnsupported();
   if (unsupported) throw new Error(`--runtime namespaces: ${unsupported}`);
-  return new NamespaceDriver(path.join(path.dirname(cloud.blobsDir), "instances"), { error: (m, d) => cloud.log.error(m, d) });
+  return new NamespaceDriver(path.join(path.dirname(cloud.blobsDir), "instances"), { error: (m, d) => cloud.log.error(m, d) }, () => cloud.listeningOn);
 }
