@@ -10,7 +10,8 @@
  *   2. its hostname (ip-10-0-0-5, as EC2 names instances);
  *   3. inside that root, what cloud-init does: the image's default user, with
  *      the launch key pair's public key and sudo; an SSH server (when the
- *      host has openssh-server) with host keys of its own; scripts in
+ *      host has openssh-server) with host keys of its own; the services
+ *      enabled with systemctl (see systemctl.ts); scripts in
  *      /var/lib/cloud/scripts/per-boot at every boot, then the user data —
  *      a script starting with `#!` — on the first boot only, as root, its
  *      output in /var/log/cloud-init-output.log and on the console;
@@ -91,6 +92,8 @@ exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
     for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
     echo "-----END SSH HOST KEY FINGERPRINTS-----"
   fi
+  # Services enabled with systemctl (the one Stratus puts in /usr/local/sbin) start at every boot.
+  [ -x /usr/local/sbin/systemctl ] && /usr/local/sbin/systemctl --boot
   for script in /var/lib/cloud/scripts/per-boot/*; do
     [ -x "$script" ] && "$script" >> /var/log/cloud-init-output.log 2>&1
   done

@@ -20,6 +20,7 @@ import type { DriverInstance, InstanceDriver, Transition, Usage } from "../servi
 import { MockDriver } from "../services/ec2/instances/mock-driver.js";
 import { typeShape } from "../services/ec2/instance-types/catalog.js";
 import { BOOT_SCRIPT } from "./boot-script.js";
+import { SYSTEMCTL } from "./systemctl.js";
 import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
 import { dropImdsAddress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
@@ -228,6 +229,9 @@ export class NamespaceDriver implements InstanceDriver {
     mkdirSync(cloudDir, { recursive: true });
     writeFileSync(path.join(cloudDir, "user-data.txt"), instance.userData, { mode: 0o600 });
     writeFileSync(path.join(cloudDir, "authorized_keys"), instance.publicKey ? `${instance.publicKey.trim()}\n` : "", { mode: 0o600 });
+    const sbin = path.join(dir, "upper/usr/local/sbin");
+    mkdirSync(sbin, { recursive: true });
+    writeFileSync(path.join(sbin, "systemctl"), SYSTEMCTL, { mode: 0o755 });
     await plumb(id, instance.privateIpAddress, instance.publicIpAddress);
     this.remember(id, instance.publicIpAddress);
     const procs = this.cgroup(id);

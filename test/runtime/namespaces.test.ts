@@ -4,7 +4,8 @@
  * role's credentials, which STS then recognises), starts a web server that
  * the host reaches at the instance's public address; the aws CLI inside it
  * reaches Stratus with the instance role's credentials; a stop ends every
- * process and a start runs the per-boot scripts but not the user data again;
+ * process and a start runs the per-boot scripts and enabled services (a
+ * systemctl for instances without systemd) but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
  * runs becomes its address; the key pair's holder logs in over SSH; CloudWatch gets its real CPU and traffic; a
  * termination removes its network and root, a reset every instance's.
@@ -69,13 +70,32 @@ PY
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp s3://runtime-models/model.bin /srv/www/model.bin 2>> /srv/www/aws.err
 ls -A /root /home > /srv/www/homes.txt
 mkdir -p /var/lib/cloud/scripts/per-boot
-cat > /var/lib/cloud/scripts/per-boot/www.sh <<'SH'
-#!/bin/bash
-echo "per-boot script ran"
-cd /srv/www && nohup python3 -m http.server 5000 > /dev/null 2>&1 &
-SH
-chmod +x /var/lib/cloud/scripts/per-boot/www.sh
-cd /srv/www && nohup python3 -m http.server 5000 > /dev/null 2>&1 &
+printf '#!/bin/bash\necho "per-boot script ran"\n' > /var/lib/cloud/scripts/per-boot/hello.sh
+chmod +x /var/lib/cloud/scripts/per-boot/hello.sh
+# The web server as a service, the way the exercise installs its inference server.
+echo "only root reads this" > /srv/www/secret.txt
+chmod 600 /srv/www/secret.txt
+cat > /etc/systemd/system/www.service <<'UNIT'
+[Unit]
+Description=Web server
+After=network.target
+
+[Service]
+Type=simple
+User=ubuntu
+WorkingDirectory=/srv/www
+Environment="PATH=/usr/bin:/bin" "GREETING=hello"
+ExecStart=/usr/bin/python3 -m http.server 5000
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable www
+systemctl start ml-missing 2> /srv/www/missing.txt
+systemctl start www
+systemctl is-active www > /srv/www/active.txt
 echo "user data done"
 `;
 
@@ -189,6 +209,11 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     // Home directories are the instance's own: the image's default user's, nothing of the host's.
     assert.equal((await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/homes.txt`)).trim(), "/home:\nubuntu\n\n/root:");
 
+    // The server runs as the unit says: as ubuntu (who cannot read root's file), active; a missing unit is refused.
+    assert.equal((await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/active.txt`)).trim(), "active");
+    assert.equal((await fetch(`http://${instance.PublicIpAddress}:5000/secret.txt`)).status, 404);
+    assert.match(await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/missing.txt`), /Unit ml-missing.service not found/);
+
     // The private address answers too; the console shows the user data's output.
     await fetchWhenUp(`http://${instance.PrivateIpAddress}:5000/meta.json`);
     const log = await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/cloud-init-output.log`);
@@ -270,7 +295,7 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     await stratus.clock.advance("5s");
     const restarted = await describeOne(instance.InstanceId!);
     assert.equal(restarted.State!.Name, "running");
-    // The root volume kept what the first boot wrote; the per-boot script serves it again.
+    // The root volume kept what the first boot wrote; the enabled service serves it again.
     const meta = JSON.parse(await fetchWhenUp(`http://${restarted.PublicIpAddress}:5000/meta.json`));
     assert.equal(meta.instanceId, instance.InstanceId);
     const log = await fetchWhenUp(`http://${restarted.PublicIpAddress}:5000/cloud-init-output.log`);
