@@ -23,7 +23,7 @@ import { BOOT_SCRIPT } from "./boot-script.js";
 import { SYSTEMCTL } from "./systemctl.js";
 import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
-import { dropImdsAddress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
+import { dropImdsAddress, enableEgress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
 
 const CGROUP_ROOT = "/sys/fs/cgroup/cpuacct/stratus";
 const JOIN_CGROUP = `[ -n "$1" ] && echo $$ > "$1" 2>/dev/null; shift; exec "$@"`;
@@ -53,7 +53,7 @@ export class NamespaceDriver implements InstanceDriver {
   /** The public address each running instance's network holds. */
   private readonly publicIps = new Map<string, string>();
   /** What the host serves instances on 169.254.169.254 (from the first boot on): IMDS and the API. */
-  private hostServices: { imds: ImdsServer; api: ApiForwarder } | undefined;
+  private hostServices: { imds: ImdsServer; api: ApiForwarder; undoEgress?: () => Promise<void> } | undefined;
   private source: ImdsSource | undefined;
 
   constructor(
@@ -191,6 +191,7 @@ export class NamespaceDriver implements InstanceDriver {
     if (services) {
       await Promise.all([services.imds.close(), services.api.close()]);
       await dropImdsAddress();
+      await services.undoEgress?.();
     }
   }
 
@@ -220,7 +221,7 @@ export class NamespaceDriver implements InstanceDriver {
     if (!instance.privateIpAddress) throw new Error("no private address");
     if (this.source && !this.hostServices) {
       await ensureImdsAddress();
-      const services = { imds: new ImdsServer(this.source), api: new ApiForwarder(this.api) };
+      const services = { imds: new ImdsServer(this.source), api: new ApiForwarder(this.api), undoEgress: await enableEgress() };
       await Promise.all([services.imds.listen(), services.api.listen()]);
       this.hostServices = services;
     }

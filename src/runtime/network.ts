@@ -7,8 +7,8 @@
  * (169.254.169.254) is a host address; Stratus's IMDS listens there and
  * tells instances apart by their source address.
  */
-import { readFileSync } from "node:fs";
-import { ip } from "./host.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { ip, sh } from "./host.js";
 
 export const IMDS_ADDRESS = "169.254.169.254";
 
@@ -47,7 +47,8 @@ export async function plumb(instanceId: string, privateIp: string, publicIp: str
   await ip(["-n", ns, "addr", "add", `${privateIp}/32`, "dev", "eth0"]);
   if (publicIp) await ip(["-n", ns, "addr", "add", `${publicIp}/32`, "dev", "eth0"]);
   await ip(["-n", ns, "route", "add", `${IMDS_ADDRESS}/32`, "dev", "eth0", "src", privateIp]);
-  await ip(["-n", ns, "route", "add", "default", "dev", "eth0", "src", privateIp]);
+  // The host (which answers for 169.254.169.254) is the gateway: beyond it, traffic is forwarded (see enableEgress).
+  await ip(["-n", ns, "route", "add", "default", "via", IMDS_ADDRESS, "dev", "eth0", "onlink", "src", privateIp]);
   await ip(["route", "replace", `${privateIp}/32`, "dev", host]);
   if (publicIp) await ip(["route", "replace", `${publicIp}/32`, "dev", host]);
 }
@@ -80,4 +81,27 @@ export async function readdress(instanceId: string, from: string | undefined, to
     await ip(["-n", ns, "addr", "add", `${to}/32`, "dev", "eth0"], EXISTS);
     await ip(["route", "replace", `${to}/32`, "dev", hostInterface(instanceId)]);
   }
+}
+
+const NFT = "/usr/sbin/nft";
+const FORWARD = "/proc/sys/net/ipv4/ip_forward";
+
+/**
+ * Lets instances out to wherever the host reaches (package mirrors, PyPI): forwarding on, and
+ * their traffic masqueraded behind the host's address (an nftables table of Stratus's own).
+ * Returns how to undo it, or undefined where the host has no nft (instances then reach the
+ * host only).
+ */
+export async function enableEgress(): Promise<(() => Promise<void>) | undefined> {
+  if (!existsSync(NFT)) return undefined;
+  const forwarding = readFileSync(FORWARD, "utf8").trim();
+  writeFileSync(FORWARD, "1");
+  await sh(NFT, ["delete", "table", "ip", "stratus"]).catch(() => undefined);
+  await sh(NFT, ["add", "table", "ip", "stratus"]);
+  await sh(NFT, ["add", "chain", "ip", "stratus", "postrouting", "{ type nat hook postrouting priority 100 ; }"]);
+  await sh(NFT, ["add", "rule", "ip", "stratus", "postrouting", "iifname", "st*", "oifname", "!=", "st*", "masquerade"]);
+  return async () => {
+    await sh(NFT, ["delete", "table", "ip", "stratus"]).catch(() => undefined);
+    writeFileSync(FORWARD, forwarding);
+  };
 }

@@ -248,6 +248,14 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     assert.ok((await stat("CPUUtilization", "Maximum")) > 0, "CPUUtilization");
   });
 
+  it("reaches what the host reaches (a Debian mirror), through the host's NAT", async (t) => {
+    const url = "http://deb.debian.org/debian/dists/bookworm/Release";
+    const hostReaches = await fetch(url, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false);
+    if (!hostReaches || !existsSync("/usr/sbin/nft")) return t.skip("the host does not reach deb.debian.org, or has no nft");
+    const code = `import urllib.request\nprint(urllib.request.urlopen("${url}", timeout=20).status)`;
+    assert.equal(await inInstanceNetwork(instance.InstanceId!, code), "200");
+  });
+
   it("answers IMDSv1 until HttpTokens is required, then only sessions", async () => {
     const v1 = `import urllib.request\ntry:\n  print(urllib.request.urlopen("http://169.254.169.254/latest/meta-data/instance-id", timeout=5).read().decode())\nexcept urllib.error.HTTPError as e:\n  print(e.code)`;
     assert.equal(await inInstanceNetwork(instance.InstanceId!, v1), instance.InstanceId);
