@@ -176,7 +176,7 @@ export class NamespaceDriver implements InstanceDriver {
     } catch {
       // no instance ever ran here
     }
-    for (const id of entries) this.enqueue(id, () => this.kill(id));
+    for (const id of entries.filter((name) => name.startsWith("i-"))) this.enqueue(id, () => this.kill(id));
     for (const instance of running) this.enqueue(instance.instanceId, () => this.startOrSay(instance));
   }
 
@@ -185,7 +185,6 @@ export class NamespaceDriver implements InstanceDriver {
     // Those still booting too: their kill waits for the boot.
     for (const id of new Set([...this.processes.keys(), ...this.queues.keys()])) this.enqueue(id, () => this.kill(id));
     await this.settled();
-    if (forget) rmSync(this.dir, { recursive: true, force: true });
     const services = this.hostServices;
     this.hostServices = undefined;
     if (services) {
@@ -193,6 +192,7 @@ export class NamespaceDriver implements InstanceDriver {
       await dropImdsAddress();
       await services.undoEgress?.();
     }
+    if (forget) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private enqueue(instanceId: string, task: () => Promise<void>): void {
@@ -221,7 +221,7 @@ export class NamespaceDriver implements InstanceDriver {
     if (!instance.privateIpAddress) throw new Error("no private address");
     if (this.source && !this.hostServices) {
       await ensureImdsAddress();
-      const services = { imds: new ImdsServer(this.source), api: new ApiForwarder(this.api), undoEgress: await enableEgress() };
+      const services = { imds: new ImdsServer(this.source), api: new ApiForwarder(this.api), undoEgress: await enableEgress(this.dir) };
       await Promise.all([services.imds.listen(), services.api.listen()]);
       this.hostServices = services;
     }

@@ -7,7 +7,8 @@
  * (169.254.169.254) is a host address; Stratus's IMDS listens there and
  * tells instances apart by their source address.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { ip, sh } from "./host.js";
 
 export const IMDS_ADDRESS = "169.254.169.254";
@@ -92,9 +93,14 @@ const FORWARD = "/proc/sys/net/ipv4/ip_forward";
  * Returns how to undo it, or undefined where the host has no nft (instances then reach the
  * host only).
  */
-export async function enableEgress(): Promise<(() => Promise<void>) | undefined> {
+export async function enableEgress(stateDir: string): Promise<(() => Promise<void>) | undefined> {
   if (!existsSync(NFT)) return undefined;
-  const forwarding = readFileSync(FORWARD, "utf8").trim();
+  // The host's own setting, kept on disk: a Stratus killed while forwarding is on still restores it next time.
+  const saved = path.join(stateDir, "ip_forward.host");
+  if (!existsSync(saved)) {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(saved, readFileSync(FORWARD, "utf8").trim());
+  }
   writeFileSync(FORWARD, "1");
   await sh(NFT, ["delete", "table", "ip", "stratus"]).catch(() => undefined);
   await sh(NFT, ["add", "table", "ip", "stratus"]);
@@ -102,6 +108,7 @@ export async function enableEgress(): Promise<(() => Promise<void>) | undefined>
   await sh(NFT, ["add", "rule", "ip", "stratus", "postrouting", "iifname", "st*", "oifname", "!=", "st*", "masquerade"]);
   return async () => {
     await sh(NFT, ["delete", "table", "ip", "stratus"]).catch(() => undefined);
-    writeFileSync(FORWARD, forwarding);
+    writeFileSync(FORWARD, readFileSync(saved, "utf8"));
+    rmSync(saved, { force: true });
   };
 }
