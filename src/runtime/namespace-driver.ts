@@ -73,9 +73,8 @@ export class NamespaceDriver implements InstanceDriver {
     return path.join(this.dir, instanceId);
   }
 
-  /** Resolves once every operation queued so far for the instance (or for all) is done. */
-  settled(instanceId?: string): Promise<void> {
-    if (instanceId) return this.queues.get(instanceId) ?? Promise.resolve();
+  /** Resolves once every operation queued so far is done. */
+  private settled(): Promise<void> {
     return Promise.all([...this.queues.values()]).then(() => undefined);
   }
 
