@@ -5,7 +5,7 @@
  * cannot reach). Inside instances AWS_ENDPOINT_URL names it.
  */
 import net from "node:net";
-import { IMDS_ADDRESS } from "./network.js";
+import { IMDS_ADDRESS, listenOnImdsAddress } from "./network.js";
 
 export const API_PORT = 4566;
 export const INSTANCE_ENDPOINT = `http://${IMDS_ADDRESS}:${API_PORT}`;
@@ -18,14 +18,8 @@ export class ApiForwarder {
 
   listen(): Promise<void> {
     if (this.server) return Promise.resolve();
-    const server = (this.server = net.createServer((socket) => this.forward(socket)));
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(API_PORT, IMDS_ADDRESS, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    this.server = net.createServer((socket) => this.forward(socket));
+    return listenOnImdsAddress(this.server, API_PORT);
   }
 
   close(): Promise<void> {

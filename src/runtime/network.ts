@@ -8,6 +8,7 @@
  * tells instances apart by their source address.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:net";
 import path from "node:path";
 import { ip, sh } from "./host.js";
 
@@ -23,6 +24,17 @@ export function netnsName(instanceId: string): string {
 /** The host side of the veth pair (interface names have at most 15 characters). */
 export function hostInterface(instanceId: string): string {
   return `st${instanceId.slice(-12)}`;
+}
+
+/** Starts a server listening on the metadata address (EADDRINUSE and the like reject). */
+export function listenOnImdsAddress(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, IMDS_ADDRESS, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
 
 /** Puts the metadata address on the host's loopback, once. */

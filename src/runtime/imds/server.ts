@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { IMDS_ADDRESS } from "../network.js";
+import { listenOnImdsAddress } from "../network.js";
 import { lookup, type ImdsInstance, type RoleCredentials } from "./metadata.js";
 
 export interface ImdsSource {
@@ -39,14 +39,8 @@ export class ImdsServer {
 
   listen(): Promise<void> {
     if (this.server) return Promise.resolve();
-    const server = (this.server = http.createServer((req, res) => this.handle(req, res)));
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, IMDS_ADDRESS, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    return listenOnImdsAddress(this.server, this.port);
   }
 
   close(): Promise<void> {
