@@ -7,7 +7,8 @@
  * process and a start runs the per-boot scripts and enabled services (a
  * systemctl for instances without systemd) but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
- * runs becomes its address; the key pair's holder logs in over SSH; CloudWatch gets its real CPU and traffic; a
+ * runs becomes its address; the key pair's holder logs in over SSH; a spot
+ * interruption notice shows in the metadata; CloudWatch gets its real CPU and traffic; a
  * termination removes its network and root, a reset every instance's.
  * Skipped where the host cannot run namespaces (not root).
  */
@@ -24,8 +25,11 @@ import {
   CreateKeyPairCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSpotInstanceRequestsCommand,
+  DescribeSpotPriceHistoryCommand,
   GetConsoleOutputCommand,
   ModifyInstanceMetadataOptionsCommand,
+  RequestSpotInstancesCommand,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -362,6 +366,36 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("shows a spot interruption notice in the instance's metadata for its two minutes", async () => {
+    const series = { InstanceTypes: ["m5.large" as const], AvailabilityZone: "us-east-1b", ProductDescriptions: ["Linux/UNIX"] };
+    const priceNow = async () => (await ec2.send(new DescribeSpotPriceHistoryCommand({ ...series, StartTime: stratus.clock.now() }))).SpotPriceHistory![0];
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+    const maxPrice = Number((await priceNow()).SpotPrice);
+    const { SpotInstanceRequests } = await ec2.send(
+      new RequestSpotInstancesCommand({ SpotPrice: maxPrice.toFixed(6), LaunchSpecification: { ImageId: Images![0].ImageId, InstanceType: "m5.large", Placement: { AvailabilityZone: "us-east-1b" } } }),
+    );
+    const requestId = SpotInstanceRequests![0].SpotInstanceRequestId!;
+    const request = async () => (await ec2.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: [requestId] }))).SpotInstanceRequests![0];
+    const instanceId = (await request()).InstanceId!;
+    await stratus.clock.advance("5s");
+    const action = `import urllib.request\ntry:\n  print(urllib.request.urlopen("http://169.254.169.254/latest/meta-data/spot/instance-action", timeout=5).read().decode())\nexcept urllib.error.HTTPError as e:\n  print(e.code)`;
+    // Booted, and no notice yet.
+    for (let i = 0; i < 100 && !spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout.includes(`stratus-${instanceId}`); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await inInstanceNetwork(instanceId, action), "404");
+    // Price change after price change (every six hours) until the price passes the maximum.
+    let marked;
+    for (let change = 0; change < 120 && !marked; change++) {
+      await stratus.clock.set((await priceNow()).Timestamp!.getTime() + 6 * 3_600_000 + 1000);
+      const current = await request();
+      if (current.Status!.Code === "marked-for-termination") marked = current;
+    }
+    assert.ok(marked, "the price passed the maximum within 30 days");
+    const notice = JSON.parse(await inInstanceNetwork(instanceId, action));
+    assert.deepEqual(notice, { action: "terminate", time: new Date(marked.Status!.UpdateTime!.getTime() + 120_000).toISOString().replace(/\.\d{3}Z$/, "Z") });
+    await stratus.clock.advance("3m");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
   });
 
   it("stops and forgets every instance on a reset", async () => {
