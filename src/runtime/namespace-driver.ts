@@ -4,7 +4,7 @@
  * (see boot-script.ts), booted when it enters pending and killed when it
  * stops; it runs its user data once, as cloud-init does, reads its metadata
  * at 169.254.169.254, and is reached at its private and public addresses.
- * Its CPU (a cpuacct cgroup) and network (its link's counters) are what
+ * Its CPU (a cgroup of its own, see cgroup.ts) and network (its link's counters) are what
  * CloudWatch reports. Transition times and the status checks are the mock
  * driver's.
  *
@@ -14,18 +14,18 @@
  * scripts run, the user data does not run again).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { DriverInstance, InstanceDriver, Transition, Usage } from "../services/ec2/instances/driver.js";
 import { MockDriver } from "../services/ec2/instances/mock-driver.js";
 import { typeShape } from "../services/ec2/instance-types/catalog.js";
 import { BOOT_SCRIPT } from "./boot-script.js";
+import { cpuTimeNs, createCgroup, removeCgroup } from "./cgroup.js";
 import { SYSTEMCTL } from "./systemctl.js";
 import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
 import { dropImdsAddress, enableEgress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
 
-const CGROUP_ROOT = "/sys/fs/cgroup/cpuacct/stratus";
 const JOIN_CGROUP = `[ -n "$1" ] && echo $$ > "$1" 2>/dev/null; shift; exec "$@"`;
 /** EC2 keeps the last 64 KiB of the serial console. */
 const CONSOLE_BYTES = 64 * 1024;
@@ -234,7 +234,7 @@ export class NamespaceDriver implements InstanceDriver {
     writeFileSync(path.join(sbin, "systemctl"), SYSTEMCTL, { mode: 0o755 });
     await plumb(id, instance.privateIpAddress, instance.publicIpAddress);
     this.remember(id, instance.publicIpAddress);
-    const procs = this.cgroup(id);
+    const procs = createCgroup(id);
     const hostname = `ip-${instance.privateIpAddress.replace(/\./g, "-")}`;
     const console = openSync(path.join(dir, "console.log"), "w");
     let child: ChildProcess;
@@ -273,35 +273,11 @@ export class NamespaceDriver implements InstanceDriver {
     this.publicIps.delete(instanceId);
     rmSync(path.join(dir, "pid"), { force: true });
     await unplumb(instanceId);
-    for (let i = 0; i < 20; i++) {
-      try {
-        rmdirSync(path.join(CGROUP_ROOT, instanceId));
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EBUSY") break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  }
-
-  /** The instance's cpuacct cgroup's procs file, or "" where there is none. */
-  private cgroup(instanceId: string): string {
-    try {
-      const dir = path.join(CGROUP_ROOT, instanceId);
-      mkdirSync(dir, { recursive: true });
-      return path.join(dir, "cgroup.procs");
-    } catch {
-      return "";
-    }
+    await removeCgroup(instanceId);
   }
 
   private sample(instanceId: string): Sample {
-    let cpuNs = 0;
-    try {
-      cpuNs = Number(readFileSync(path.join(CGROUP_ROOT, instanceId, "cpuacct.usage"), "utf8"));
-    } catch {
-      // no cgroup: CPU reads 0
-    }
+    const cpuNs = cpuTimeNs(instanceId);
     const link = linkCounters(instanceId);
     return { at: Date.now(), cpuNs, inBytes: link?.inBytes ?? 0, outBytes: link?.outBytes ?? 0, inPackets: link?.inPackets ?? 0, outPackets: link?.outPackets ?? 0 };
   }
