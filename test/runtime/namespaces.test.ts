@@ -260,7 +260,7 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     assert.equal(await inInstanceNetwork(instance.InstanceId!, code), "200");
   });
 
-  it("answers IMDSv1 until HttpTokens is required, then only sessions", async () => {
+  it("answers IMDSv1 until HttpTokens is required, then only sessions; 403 while the endpoint is disabled", async () => {
     const v1 = `import urllib.request\ntry:\n  print(urllib.request.urlopen("http://169.254.169.254/latest/meta-data/instance-id", timeout=5).read().decode())\nexcept urllib.error.HTTPError as e:\n  print(e.code)`;
     assert.equal(await inInstanceNetwork(instance.InstanceId!, v1), instance.InstanceId);
     await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instance.InstanceId, HttpTokens: "required" }));
@@ -284,6 +284,11 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
       "  print(e.code)",
     ].join("\n");
     assert.deepEqual((await inInstanceNetwork(instance.InstanceId!, v2)).split("\n"), [instance.InstanceId, "401", "400", "404"]);
+    // Turned off, IMDS answers 403; turned on again, sessions work again.
+    await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instance.InstanceId, HttpEndpoint: "disabled" }));
+    assert.equal(await inInstanceNetwork(instance.InstanceId!, v1), "403");
+    await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: instance.InstanceId, HttpEndpoint: "enabled" }));
+    assert.equal((await inInstanceNetwork(instance.InstanceId!, v2)).split("\n")[0], instance.InstanceId);
   });
 
   it("moves the public address to an Elastic IP associated while it runs", async () => {
