@@ -91,10 +91,7 @@ export class NamespaceDriver implements InstanceDriver {
 
   terminate(instance: DriverInstance): Transition {
     this.processes.get(instance.instanceId)?.kill("SIGKILL");
-    this.enqueue(instance.instanceId, async () => {
-      await this.kill(instance.instanceId);
-      rmSync(this.instanceDir(instance.instanceId), { recursive: true, force: true });
-    });
+    this.enqueue(instance.instanceId, () => this.discard(instance.instanceId));
     return this.timing.terminate(instance);
   }
 
@@ -106,10 +103,7 @@ export class NamespaceDriver implements InstanceDriver {
   }
 
   release(instance: DriverInstance): void {
-    this.enqueue(instance.instanceId, async () => {
-      await this.kill(instance.instanceId);
-      rmSync(this.instanceDir(instance.instanceId), { recursive: true, force: true });
-    });
+    this.enqueue(instance.instanceId, () => this.discard(instance.instanceId));
   }
 
   addressesChanged(instance: DriverInstance): void {
@@ -259,21 +253,25 @@ export class NamespaceDriver implements InstanceDriver {
   private async kill(instanceId: string): Promise<void> {
     const dir = this.instanceDir(instanceId);
     const child = this.processes.get(instanceId);
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (!child) {
+      // Left by a Stratus that crashed: the pid file names it (if it is still an instance's).
+      killStale(path.join(dir, "pid"));
+    } else if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
-    } else if (child) {
-      // Already killed (stop and terminate kill at once): nothing to wait for.
-    } else if (!child) {
-      // Left by a Stratus that crashed: the pid file names it (if it is still an instance's).
-      killStale(path.join(dir, "pid"));
     }
     this.processes.delete(instanceId);
     this.publicIps.delete(instanceId);
     rmSync(path.join(dir, "pid"), { force: true });
     await unplumb(instanceId);
     await removeCgroup(instanceId);
+  }
+
+  /** Ends the instance and removes its root (terminated, released). */
+  private async discard(instanceId: string): Promise<void> {
+    await this.kill(instanceId);
+    rmSync(this.instanceDir(instanceId), { recursive: true, force: true });
   }
 
   private sample(instanceId: string): Sample {

@@ -58,12 +58,11 @@ export async function plumb(instanceId: string, privateIp: string, publicIp: str
   await ip(["-n", ns, "link", "set", "lo", "up"]);
   await ip(["-n", ns, "link", "set", "eth0", "up"]);
   await ip(["-n", ns, "addr", "add", `${privateIp}/32`, "dev", "eth0"]);
-  if (publicIp) await ip(["-n", ns, "addr", "add", `${publicIp}/32`, "dev", "eth0"]);
   await ip(["-n", ns, "route", "add", `${IMDS_ADDRESS}/32`, "dev", "eth0", "src", privateIp]);
   // The host (which answers for 169.254.169.254) is the gateway: beyond it, traffic is forwarded (see enableEgress).
   await ip(["-n", ns, "route", "add", "default", "via", IMDS_ADDRESS, "dev", "eth0", "onlink", "src", privateIp]);
   await ip(["route", "replace", `${privateIp}/32`, "dev", host]);
-  if (publicIp) await ip(["route", "replace", `${publicIp}/32`, "dev", host]);
+  await readdress(instanceId, undefined, publicIp);
 }
 
 /** Removes the namespace and the link (the host routes go with the link). */

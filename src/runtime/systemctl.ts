@@ -121,4 +121,4 @@ case "$command" in
   *) echo "systemctl $command: not supported by Stratus's systemctl (instances have no systemd)" >&2; code=1 ;;
 esac
 exit $code
-`.replaceAll("$\\{", "${"); // "$\{" in the text above stands for "${" (not a template placeholder)
+`.replaceAll("$\\{", "${"); // The script's "${" is written "$\{" above, where "${" would open a template placeholder.

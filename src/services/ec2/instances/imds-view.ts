@@ -11,7 +11,7 @@ import type { IamStore } from "../../iam/store.js";
 import { findZone } from "../regions/regions.js";
 import type { InstanceRecord } from "../state.js";
 import type { InstancesModule } from "./module.js";
-import { publicIpOf } from "./records.js";
+import { isUp, publicIpOf } from "./records.js";
 import { publicDnsName } from "../network/public-ips.js";
 
 /** Role credentials last six hours and are renewed once less than an hour is left, as EC2 does. */
@@ -27,7 +27,7 @@ export function imdsSource(instances: InstancesModule, iam: IamStore): ImdsSourc
         const record = instances
           .instances(scope)
           .values()
-          .find((r) => r.PrivateIpAddress === address && (r.State?.Name === "running" || r.State?.Name === "pending"));
+          .find((r) => r.PrivateIpAddress === address && isUp(r));
         if (record) return view(instances, iam, scope, record);
       }
       return undefined;

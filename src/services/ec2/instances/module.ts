@@ -40,7 +40,7 @@ import type { DriverInstance, InstanceDriver } from "./driver.js";
 import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
-import { attachmentsByInstance, instanceView, publicIpOf, stateOf } from "./records.js";
+import { attachmentsByInstance, instanceView, isUp, publicIpOf, stateOf } from "./records.js";
 import { freeAddress, macAddress } from "../network/interface-records.js";
 import { interfaceAddresses, interfaces, secondaryInterfaces } from "../network/interfaces.js";
 
@@ -118,7 +118,7 @@ export class InstancesModule implements InstanceLookup {
     if (this.driver.resume) {
       const live: DriverInstance[] = [];
       for (const scope of this.cloud.documents.collection("ec2", "instances").scopes()) {
-        for (const r of this.instances(scope).values()) if (r.State?.Name === "running" || r.State?.Name === "pending") live.push(this.driverView(scope, r));
+        for (const r of this.instances(scope).values()) if (isUp(r)) live.push(this.driverView(scope, r));
       }
       this.driver.resume(live);
     }
@@ -630,12 +630,10 @@ export class InstancesModule implements InstanceLookup {
         delete r._publicIp;
       } else {
         delete r._eip;
-        const running = r.State?.Name === "running" || r.State?.Name === "pending";
-        if (running && r._autoPublicIp) r._publicIp = allocatePublicIp(scope.region, this.publicAddressesInUse(scope));
+        if (isUp(r) && r._autoPublicIp) r._publicIp = allocatePublicIp(scope.region, this.publicAddressesInUse(scope));
       }
     });
-    const name = updated?.State?.Name;
-    if (updated && (name === "running" || name === "pending")) this.driver.addressesChanged?.(this.driverView(scope, updated));
+    if (updated && isUp(updated)) this.driver.addressesChanged?.(this.driverView(scope, updated));
   }
 
   publicAddressesInUse(scope: Scope): Set<string> {

@@ -17,6 +17,11 @@ export function stateOf(name: InstanceStateName): { Code: number; Name: Instance
   return { Code: STATE_CODES[name], Name: name };
 }
 
+/** Whether an instance is up or on its way up (pending or running). */
+export function isUp(record: InstanceRecord): boolean {
+  return record.State?.Name === "running" || record.State?.Name === "pending";
+}
+
 /** The public address an instance shows: its Elastic IP, else its auto-assigned one. */
 export function publicIpOf(record: InstanceRecord): string | undefined {
   return record._eip?.publicIp ?? record._publicIp;
