@@ -26,6 +26,7 @@ import type { CallContext, ServiceProvider } from "../types.js";
 import { BLOCK_SIZE, BlockStore, sha256 } from "./blocks/block-store.js";
 import { Ec2Link } from "./ec2-link.js";
 import { defaultKmsKeyArn } from "./kms-keys.js";
+import { EbsBilling } from "./billing.js";
 import { EbsMetrics } from "./metrics.js";
 import type { EbsSnapshot } from "./records.js";
 import { SnapshotService } from "./snapshot-service.js";
@@ -56,6 +57,7 @@ export class EbsProvider implements ServiceProvider, Implemented {
   readonly volumes: VolumeService;
   readonly snapshots: SnapshotService;
   readonly metrics: EbsMetrics;
+  readonly billing: EbsBilling;
 
   constructor(readonly cloud: Cloud) {
     // In memory mode nothing outlives the process, so block files skip fsync.
@@ -65,6 +67,10 @@ export class EbsProvider implements ServiceProvider, Implemented {
     this.snapshots = new SnapshotService(cloud, this.blocks, this.ec2, this.volumes);
     this.metrics = new EbsMetrics(cloud, this.blocks, this.ec2);
     this.volumes.onAttach = () => this.metrics.ensureTicking();
+    this.billing = new EbsBilling(cloud, this.blocks, this.ec2);
+    this.volumes.onCreate = this.snapshots.onCreate = () => this.billing.ensureTicking();
+    this.volumes.onDelete = (scope, volume) => this.billing.volumeDeleted(scope, volume);
+    this.snapshots.onDelete = (scope, snapshot) => this.billing.snapshotDeleted(scope, snapshot);
     this.volumes.findSnapshot = (scope, id) => this.snapshots.findRestorable(scope, id);
   }
 
@@ -72,6 +78,7 @@ export class EbsProvider implements ServiceProvider, Implemented {
     this.volumes.onStart();
     this.snapshots.onStart();
     this.metrics.onStart();
+    this.billing.onStart();
   }
 
   // ------------------------------------------------------------ writing

@@ -26,6 +26,9 @@ type SnapshotJob = { snapshotId: string };
 export class SnapshotService {
   /** Byte work (captures, copies) still running, by snapshot id. */
   private readonly work = new Map<string, Promise<void>>();
+  /** Told of every snapshot created and of every snapshot going (billing). */
+  onCreate: () => void = () => undefined;
+  onDelete: (scope: Scope, snapshot: EbsSnapshot) => void = () => undefined;
 
   constructor(
     private readonly cloud: Cloud,
@@ -217,7 +220,7 @@ export class SnapshotService {
     const snapshot = this.get(scope, snapshotId);
     const images = this.ec2.imagesUsingSnapshot(scope, snapshotId);
     if (images.length > 0) throw VolumeErrors.snapshotInUse(snapshotId, images[0]);
-    void snapshot;
+    this.onDelete(scope, snapshot);
     this.cloud.documents.transaction(() => {
       this.ec2.snapshots(scope).delete(snapshotId);
       this.cloud.scheduler.cancel(`${JOB_COMPLETE}:${snapshotId}`);
@@ -255,6 +258,7 @@ export class SnapshotService {
     };
     this.cloud.documents.transaction(() => {
       this.ec2.snapshots(scope).put(snapshotId, record);
+      this.onCreate();
       this.blocks.startSnapshot({ snapshotId, region: scope.region, volumeSizeGiB: request.volumeSize, parentId: request.parentSnapshotId, created: now });
       this.cloud.scheduler.schedule<SnapshotJob>({
         kind: JOB_DIRECT_TIMEOUT,
@@ -285,6 +289,7 @@ export class SnapshotService {
   private begin(scope: Scope, record: EbsSnapshot): void {
     this.cloud.documents.transaction(() => {
       this.ec2.snapshots(scope).put(record.SnapshotId!, record);
+      this.onCreate();
       this.cloud.scheduler.schedule<SnapshotJob>({
         kind: JOB_COMPLETE,
         due: record._completeAt!,

@@ -71,6 +71,9 @@ export class VolumeService {
   private readonly work = new Map<string, Promise<void>>();
   /** Called whenever a volume gets attached (metrics start ticking). */
   onAttach: () => void = () => undefined;
+  /** Told of every volume created and of every volume going (billing). */
+  onCreate: () => void = () => undefined;
+  onDelete: (scope: Scope, volume: EbsVolume) => void = () => undefined;
   readonly settings: EbsSettingsStore;
   /** A snapshot this account may restore (its own or one shared with it); set by the provider. */
   findSnapshot: (scope: Scope, snapshotId: string) => EbsSnapshot | undefined = (scope, id) => this.ec2.snapshots(scope).get(id);
@@ -184,6 +187,7 @@ export class VolumeService {
       this.cloud.scheduler.schedule<VolumeJob>({ kind: JOB_CREATED, due: now + VOLUME_CREATE_MS, key: `${JOB_CREATED}:${volumeId}`, payload: { volumeId }, ...scope });
     });
     this.track(volumeId, this.blocks.createVolume({ volumeId, region: scope.region, sizeGiB: spec.size, snapshotId: options.SnapshotId || undefined }));
+    this.onCreate();
     if (attachment) this.onAttach();
     return record;
   }
@@ -226,6 +230,8 @@ export class VolumeService {
 
   /** Forgets the volume now; its bytes go once any work on them has finished. */
   private remove(scope: Scope, volumeId: string): Promise<void> {
+    const volume = this.ec2.volumes(scope).get(volumeId);
+    if (volume) this.onDelete(scope, volume);
     this.cloud.documents.transaction(() => {
       this.ec2.volumes(scope).delete(volumeId);
       this.cloud.scheduler.cancel(`${JOB_CREATED}:${volumeId}`);

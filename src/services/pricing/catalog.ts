@@ -39,6 +39,7 @@ interface StorageData {
   ebsSnapshots: Record<string, { usage: string; perGbMonth: number; label: string }>;
   s3Storage: Record<string, { volumeType: string; storageClass: string; usage: string; tiers: Array<[number, number | null, number]> }>;
   s3Requests: Record<string, { group: string; groupDescription: string; per1000: number }>;
+  dataTransferOutPerGb: number;
 }
 
 let storage: StorageData | undefined;
@@ -55,12 +56,17 @@ const USAGE_PREFIX: Record<string, string> = {
   "ap-southeast-2": "APS2-", "ap-east-1": "APE1-", "sa-east-1": "SAE1-", "af-south-1": "AFS1-", "me-south-1": "MES1-",
 };
 
+/** A region's usage-type prefix ("" in us-east-1, "EUC1-" in eu-central-1). */
+export function usagePrefix(region: string): string {
+  return USAGE_PREFIX[region] ?? "";
+}
+
 /** The price list names European regions "EU (…)", where DescribeRegions' long names say "Europe (…)". */
 function locationOf(longName: string): string {
   return longName.replace(/^Europe \(/, "EU (");
 }
 
-function regionMultiplier(region: string): number {
+export function regionMultiplier(region: string): number {
   const data = ec2Data<{ regionMultipliers: Record<string, number> }>("on-demand-prices.json");
   return data.regionMultipliers[region] ?? data.regionMultipliers.default;
 }
@@ -264,7 +270,7 @@ function s3(): Product[] {
   return out;
 }
 
-function round(value: number): number {
+export function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 

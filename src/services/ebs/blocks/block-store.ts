@@ -131,6 +131,11 @@ export class BlockStore {
       ),
       allBlocks: sql.prepare("SELECT block_index AS [index], hash FROM ebs_snapshot_blocks WHERE snapshot_id = ? ORDER BY block_index"),
       blockCount: sql.prepare("SELECT COUNT(*) AS n FROM ebs_snapshot_blocks WHERE snapshot_id = ?"),
+      newBlockCount: sql.prepare(
+        `SELECT COUNT(*) AS n FROM ebs_snapshot_blocks b
+         LEFT JOIN ebs_snapshot_blocks p ON p.snapshot_id = ? AND p.block_index = b.block_index AND p.hash = b.hash
+         WHERE b.snapshot_id = ? AND p.hash IS NULL`,
+      ),
       blockAt: sql.prepare("SELECT hash FROM ebs_snapshot_blocks WHERE snapshot_id = ? AND block_index = ?"),
       putBlock: sql.prepare(
         "INSERT INTO ebs_snapshot_blocks (snapshot_id, block_index, hash) VALUES (?, ?, ?) ON CONFLICT (snapshot_id, block_index) DO UPDATE SET hash = excluded.hash",
@@ -392,6 +397,12 @@ export class BlockStore {
 
   blockCount(snapshotId: string): number {
     return (this.stmts.blockCount.get(snapshotId) as { n: number }).n;
+  }
+
+  /** Bytes of the blocks the snapshot holds that its parent does not (what EBS bills: snapshots are incremental). */
+  incrementalBytes(snapshotId: string): number {
+    const parent = this.snapshot(snapshotId)?.parentId ?? "";
+    return (this.stmts.newBlockCount.get(parent, snapshotId) as { n: number }).n * BLOCK_SIZE;
   }
 
   blockAt(snapshotId: string, index: number): string | undefined {

@@ -3,7 +3,8 @@
  * instance that ran during the past 5 minutes gets its datapoints: one per
  * metric (basic monitoring), or one per minute after MonitorInstances
  * (detailed monitoring, which also feeds the InstanceType and ImageId
- * aggregations, as in EC2). One job per account and region, only while
+ * aggregations, as in EC2). The same periods meter instance-hours for Cost
+ * Explorer (billing.ts). One job per account and region, only while
  * something runs, so a 90-day clock jump stays cheap.
  */
 import type { Cloud } from "../../../cloud.js";
@@ -12,6 +13,7 @@ import type { Scope } from "../../../state/documents.js";
 import { metricSink, type BuiltInDatum } from "../../cloudwatch/publish.js";
 import type { InstanceRecord } from "../state.js";
 import type { Usage } from "./driver.js";
+import { chargeInstance } from "./billing.js";
 import type { InstancesModule } from "./module.js";
 
 const JOB_METRICS = "ec2.metrics";
@@ -68,6 +70,7 @@ export class InstanceMetrics {
       if (state === "running" || state === "pending") active = true;
       const window = activeWindow(record, start, end);
       if (!window) continue;
+      chargeInstance(this.cloud, scope, record, window[0], window[1], { start: window[2], end: window[3] });
       const driverView = this.instances.driverView(scope, record);
       const detailed = record.Monitoring?.State === "enabled";
       if (detailed) {
@@ -94,13 +97,13 @@ export class InstanceMetrics {
   }
 }
 
-/** The part of [start, end) the instance was running, and when that run began. */
-function activeWindow(record: InstanceRecord, start: number, end: number): [number, number, number] | undefined {
+/** The part [0, 1) of [start, end) the instance was running, when that run began (2) and, if it has, ended (3). */
+function activeWindow(record: InstanceRecord, start: number, end: number): [number, number, number, number?] | undefined {
   if (record._runningSince !== undefined && record._runningSince < end) {
     return [Math.max(start, record._runningSince), end, record._runningSince];
   }
   const last = record._lastRun;
-  if (last && last.end > start && last.start < end) return [Math.max(start, last.start), Math.min(end, last.end), last.start];
+  if (last && last.end > start && last.start < end) return [Math.max(start, last.start), Math.min(end, last.end), last.start, last.end];
   return undefined;
 }
 

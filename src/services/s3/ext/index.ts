@@ -1,5 +1,6 @@
 /** The s3x extension modules, in order (appended to the core's by modules.ts). */
 import { AccessModule } from "../access/module.js";
+import { BillingModule } from "../billing/module.js";
 import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
 import { InventoryModule } from "../inventory/module.js";
@@ -29,4 +30,5 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new WebsiteModule(s3),
   (s3) => new RequestMetricsModule(s3),
   (s3) => new InventoryModule(s3),
+  (s3) => new BillingModule(s3),
 ];

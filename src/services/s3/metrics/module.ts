@@ -2,10 +2,12 @@
  * AWS/S3 daily storage metrics, as S3 reports them once a day: for every
  * bucket, BucketSizeBytes per storage type and NumberOfObjects (all
  * versions and delete markers, plus the parts of incomplete uploads),
- * measured from the store at midnight UTC and published to CloudWatch.
+ * measured from the store at midnight UTC and published to CloudWatch. The
+ * same measurement is the storage Cost Explorer charges (billing/storage.ts).
  */
 import type { Job } from "../../../clock/scheduler.js";
 import { S3Base } from "../base.js";
+import { bucketCostTags, chargeStorage } from "../billing/storage.js";
 import { nextMidnight } from "../lifecycle/evaluate.js";
 import type { S3Provider } from "../provider.js";
 import { publishS3 } from "./sink.js";
@@ -81,6 +83,7 @@ export class StorageMetricsModule extends S3Base {
         const type = STORAGE_TYPE[row.storage_class] ?? "StandardStorage";
         bytes.set(type, (bytes.get(type) ?? 0) + row.bytes);
       }
+      chargeStorage(this.cloud, bucket, new Map(rows.map((r) => [r.storage_class, r.bytes])), timestamp.getTime(), bucketCostTags(this.cloud, bucket.name));
       if (bytes.size === 0) bytes.set("StandardStorage", 0);
       for (const [type, value] of bytes) {
         data.push({
