@@ -56,7 +56,10 @@ export function activeRegions(cloud: Cloud, account: string): string[] {
 
 export async function inventory(cloud: Cloud, request: HttpRequest, account: string, region: string): Promise<Record<string, unknown>> {
   const ec2 = <T>(operation: string, input: unknown = {}) => call<T>(cloud, request, account, region, "ec2", operation, input);
-  const [instances, volumes, snapshots, spot, buckets, alarms, dashboards, policies] = await Promise.all([
+  const now = cloud.clock.now();
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const monthStart = new Date(now).toISOString().slice(0, 8) + "01";
+  const [instances, volumes, snapshots, spot, buckets, alarms, dashboards, policies, costs] = await Promise.all([
     ec2<{ Reservations?: Array<{ Instances?: any[] }> }>("DescribeInstances"),
     ec2<{ Volumes?: any[] }>("DescribeVolumes"),
     ec2<{ Snapshots?: any[] }>("DescribeSnapshots", { OwnerIds: ["self"] }),
@@ -65,6 +68,13 @@ export async function inventory(cloud: Cloud, request: HttpRequest, account: str
     call<{ MetricAlarms?: any[] }>(cloud, request, account, region, "cloudwatch", "DescribeAlarms", {}),
     call<{ DashboardEntries?: any[] }>(cloud, request, account, region, "cloudwatch", "ListDashboards", {}),
     call<{ Policies?: any[] }>(cloud, request, account, region, "dlm", "GetLifecyclePolicies", {}),
+    // The month so far (through today), every region, by service.
+    call<{ ResultsByTime?: Array<{ Groups?: any[] }> }>(cloud, request, account, "us-east-1", "ce", "GetCostAndUsage", {
+      TimePeriod: { Start: monthStart, End: day(now - (now % 86_400_000) + 86_400_000) },
+      Granularity: "MONTHLY",
+      Metrics: ["UnblendedCost"],
+      GroupBy: [{ Type: "DIMENSION", Key: "SERVICE" }],
+    }),
   ]);
   return {
     account,
@@ -97,6 +107,7 @@ export async function inventory(cloud: Cloud, request: HttpRequest, account: str
     alarms: (alarms?.MetricAlarms ?? []).map((a) => ({ name: a.AlarmName, state: a.StateValue, metric: `${a.Namespace} ${a.MetricName}`, reason: a.StateReason ?? "" })),
     dashboards: (dashboards?.DashboardEntries ?? []).map((d) => ({ name: d.DashboardName, modified: d.LastModified })),
     dlmPolicies: (policies?.Policies ?? []).map((p) => ({ id: p.PolicyId, state: p.State, description: p.Description ?? "" })),
+    costs: (costs?.ResultsByTime?.[0]?.Groups ?? []).map((g) => ({ service: g.Keys[0], usd: Number(g.Metrics.UnblendedCost.Amount).toFixed(4) })),
   };
 }
 

@@ -330,6 +330,18 @@ describe("Cost Explorer", () => {
     close(amountOf(compute) + amountOf(rest), amountOf(all), 1e-9, "a filter and its Not add up to everything");
     close(amountOf(either), amountOf(all), 1e-9, "on that day, compute and EC2 - Other are everything");
 
+    const hourly = await costs({
+      TimePeriod: { Start: "2026-03-05T10:00:00Z", End: "2026-03-05T13:00:00Z" },
+      Granularity: "HOURLY",
+      Metrics: ["UsageQuantity"],
+      Filter: dimension("USAGE_TYPE", "SpotUsage:m5.large"),
+    });
+    assert.deepEqual(
+      hourly.ResultsByTime!.map((r) => r.TimePeriod),
+      [10, 11, 12].map((h) => ({ Start: `2026-03-05T${h}:00:00Z`, End: `2026-03-05T${h + 1}:00:00Z` })),
+    );
+    for (const r of hourly.ResultsByTime!) close(Number(r.Total!.UsageQuantity.Amount), 1, 1e-9, "an hour of a running spot instance");
+
     const cli = await awsCli(stratus, [
       "ce", "get-cost-and-usage",
       "--time-period", `Start=${day(1)},End=${day(8)}`,

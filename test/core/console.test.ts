@@ -57,6 +57,8 @@ describe("web console", () => {
     assert.deepEqual(inventory.buckets.map((b: any) => [b.name, b.region]), [["console-models", "eu-west-1"]]);
     assert.equal(inventory.alarms[0].name, "cpu-high");
     assert.equal(inventory.alarms[0].state, "OK");
+    const compute = inventory.costs.find((c: any) => c.service === "Amazon Elastic Compute Cloud - Compute");
+    assert.ok(compute && Number(compute.usd) > 0, `the month's metered costs: ${JSON.stringify(inventory.costs)}`);
     const other = await (await fetch(`${stratus.endpoint}/_stratus/console/inventory?region=us-east-1`)).json();
     assert.deepEqual(other.instances, []);
   });

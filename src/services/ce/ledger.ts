@@ -49,43 +49,49 @@ const MIGRATIONS = [
      PRIMARY KEY (account, hour, region, service, usage_type, operation, resource))`,
 ];
 
-interface SqlRow {
-  account: string;
-  hour: number;
-  region: string;
-  service: string;
-  usage_type: string;
-  operation: string;
-  resource: string;
-  unit: string;
-  az: string | null;
-  instance_type: string | null;
-  purchase_type: string | null;
-  platform: string | null;
-  usage_group: string | null;
-  tags: string | null;
-  quantity: number;
-  cost: number;
-}
+/** The ledger's columns beside account, hour, quantity and cost: line-item field → column. */
+const COLUMNS: Array<[Exclude<keyof UsageItem, "quantity" | "cost" | "tags">, string]> = [
+  ["service", "service"],
+  ["usageType", "usage_type"],
+  ["operation", "operation"],
+  ["resource", "resource"],
+  ["unit", "unit"],
+  ["az", "az"],
+  ["instanceType", "instance_type"],
+  ["purchaseType", "purchase_type"],
+  ["platform", "platform"],
+  ["usageGroup", "usage_group"],
+];
+const KEY_COLUMNS = ["account", "hour", "region", "service", "usage_type", "operation", "resource"];
+const ALL_COLUMNS = ["account", "hour", "region", ...COLUMNS.map(([, column]) => column), "tags", "quantity", "cost"];
+const DAY_MS = 24 * HOUR_MS;
+
+type SqlRow = Record<string, string | number | null>;
 
 export class UsageLedger {
   private readonly upsert;
   private readonly select;
+  private readonly selectDays;
   private readonly first;
   /** Meters that count in memory (S3 requests) and write when asked. */
   private readonly pending: Array<() => void> = [];
 
   constructor(private readonly db: Database) {
     db.migrate("ce", MIGRATIONS);
+    const updates = ALL_COLUMNS.filter((c) => !KEY_COLUMNS.includes(c)).map((c) =>
+      c === "quantity" || c === "cost" ? `${c} = ${c} + excluded.${c}` : `${c} = excluded.${c}`,
+    );
     this.upsert = db.sql.prepare(
-      `INSERT INTO ce_usage (account, hour, region, service, usage_type, operation, resource, unit, az, instance_type, purchase_type, platform, usage_group, tags, quantity, cost)
-       VALUES (@account, @hour, @region, @service, @usageType, @operation, @resource, @unit, @az, @instanceType, @purchaseType, @platform, @usageGroup, @tags, @quantity, @cost)
-       ON CONFLICT (account, hour, region, service, usage_type, operation, resource) DO UPDATE SET
-         quantity = quantity + excluded.quantity, cost = cost + excluded.cost, unit = excluded.unit, az = excluded.az,
-         instance_type = excluded.instance_type, purchase_type = excluded.purchase_type, platform = excluded.platform,
-         usage_group = excluded.usage_group, tags = excluded.tags`,
+      `INSERT INTO ce_usage (${ALL_COLUMNS.join(", ")}) VALUES (${ALL_COLUMNS.map(() => "?").join(", ")})
+       ON CONFLICT (${KEY_COLUMNS.join(", ")}) DO UPDATE SET ${updates.join(", ")}`,
     );
     this.select = db.sql.prepare("SELECT * FROM ce_usage WHERE account = ? AND hour >= ? AND hour < ?");
+    // Whole days at a time: a year of daily or monthly data reads one row per line item and day, not 24.
+    const attributes = ALL_COLUMNS.filter((c) => c !== "hour" && c !== "quantity" && c !== "cost").join(", ");
+    this.selectDays = db.sql.prepare(
+      `SELECT ${attributes}, (hour / ${DAY_MS}) * ${DAY_MS} AS hour, SUM(quantity) AS quantity, SUM(cost) AS cost
+       FROM ce_usage WHERE account = ? AND hour >= ? AND hour < ? GROUP BY ${attributes}, hour / ${DAY_MS}`,
+    );
     this.first = db.sql.prepare("SELECT MIN(hour) AS hour FROM ce_usage WHERE account = ?");
   }
 
@@ -96,24 +102,8 @@ export class UsageLedger {
     this.db.transaction(() => {
       for (const item of items) {
         if (!(item.quantity > 0)) continue;
-        this.upsert.run({
-          account: scope.account,
-          region: scope.region,
-          hour,
-          service: item.service,
-          usageType: item.usageType,
-          operation: item.operation,
-          resource: item.resource,
-          unit: item.unit,
-          az: item.az ?? null,
-          instanceType: item.instanceType ?? null,
-          purchaseType: item.purchaseType ?? null,
-          platform: item.platform ?? null,
-          usageGroup: item.usageGroup ?? null,
-          tags: item.tags && Object.keys(item.tags).length ? JSON.stringify(item.tags) : null,
-          quantity: item.quantity,
-          cost: item.cost,
-        });
+        const tags = item.tags && Object.keys(item.tags).length ? JSON.stringify(item.tags) : null;
+        this.upsert.run(scope.account, hour, scope.region, ...COLUMNS.map(([field]) => item[field] ?? null), tags, item.quantity, item.cost);
       }
     });
   }
@@ -128,27 +118,20 @@ export class UsageLedger {
     for (const flush of this.pending) flush();
   }
 
-  /** Every line item of an account in [from, to). */
-  rows(account: string, from: number, to: number): UsageRow[] {
+  /**
+   * Every line item of an account in [from, to), hour by hour, or summed per
+   * day (each row's hour then the day's start) when `byDay` and the bounds are
+   * whole days.
+   */
+  rows(account: string, from: number, to: number, byDay = false): UsageRow[] {
     this.flush();
-    return (this.select.all(account, from, to) as SqlRow[]).map((r) => ({
-      account: r.account,
-      region: r.region,
-      hour: r.hour,
-      service: r.service,
-      usageType: r.usage_type,
-      operation: r.operation,
-      resource: r.resource,
-      unit: r.unit,
-      az: r.az ?? undefined,
-      instanceType: r.instance_type ?? undefined,
-      purchaseType: r.purchase_type ?? undefined,
-      platform: r.platform ?? undefined,
-      usageGroup: r.usage_group ?? undefined,
-      tags: r.tags ? (JSON.parse(r.tags) as Record<string, string>) : undefined,
-      quantity: r.quantity,
-      cost: r.cost,
-    }));
+    const days = byDay && from % DAY_MS === 0 && to % DAY_MS === 0;
+    return ((days ? this.selectDays : this.select).all(account, from, to) as SqlRow[]).map((r) => {
+      const row = { account: r.account, region: r.region, hour: r.hour, quantity: r.quantity, cost: r.cost } as Record<string, unknown>;
+      for (const [field, column] of COLUMNS) if (r[column] !== null) row[field] = r[column];
+      if (r.tags) row.tags = JSON.parse(r.tags as string);
+      return row as unknown as UsageRow;
+    });
   }
 
   /** The first hour with any usage for the account, if any. */

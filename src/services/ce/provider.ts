@@ -109,7 +109,7 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
     const groups = input.GroupBy ?? [];
     this.checkGroups(groups, resources);
     if (input.Filter) checkExpression(input.Filter, resources);
-    const rows = this.rows(ctx, period, input.Filter);
+    const rows = this.rows(ctx, period, input.Filter, input.Granularity !== "HOURLY");
     const now = this.cloud.clock.now();
     const results: ResultByTime[] = splitPeriod(period, input.Granularity).map((window) => {
       const inWindow = rows.filter((r) => r.hour >= window.start && r.hour < window.end);
@@ -157,8 +157,8 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
   }
 
   /** The account's line items in the period that pass the filter. */
-  private rows(ctx: CallContext, period: Window, filter: Expression | undefined): UsageRow[] {
-    return this.ledger.rows(ctx.account, period.start, period.end).filter((row) => matches(filter, row));
+  private rows(ctx: CallContext, period: Window, filter: Expression | undefined, byDay = true): UsageRow[] {
+    return this.ledger.rows(ctx.account, period.start, period.end, byDay).filter((row) => matches(filter, row));
   }
 
   GetDimensionValues(input: GetDimensionValuesRequest, ctx: CallContext): GetDimensionValuesResponse {
