@@ -32,6 +32,9 @@ const VOLUME_TYPES: Record<string, { suffix: string; operation: string; group: s
 };
 
 export class EbsBilling {
+  /** Bytes each completed snapshot adds to its parent (they change only when a snapshot is deleted). */
+  private readonly added = new Map<string, number>();
+
   constructor(
     private readonly cloud: Cloud,
     private readonly blocks: BlockStore,
@@ -81,6 +84,17 @@ export class EbsBilling {
   snapshotDeleted(scope: Scope, snapshot: EbsSnapshot): void {
     const now = this.cloud.clock.now();
     this.chargeSnapshot(scope, snapshot, Math.floor(now / HOUR_MS) * HOUR_MS, now);
+    // Its children now hold what it held.
+    this.added.clear();
+  }
+
+  private addedBytes(snapshot: EbsSnapshot): number {
+    const id = snapshot.SnapshotId!;
+    const cached = this.added.get(id);
+    if (cached !== undefined) return cached;
+    const bytes = this.blocks.incrementalBytes(id);
+    if (snapshot.State === "completed") this.added.set(id, bytes);
+    return bytes;
   }
 
   private chargeVolume(scope: Scope, volume: EbsVolume, start: number, end: number): void {
@@ -134,7 +148,7 @@ export class EbsBilling {
     if (snapshot.State === "error") return;
     const from = Math.max(start, new Date(snapshot.StartTime ?? start).getTime());
     if (from >= end) return;
-    const gb = this.blocks.incrementalBytes(snapshot.SnapshotId!) / GIB;
+    const gb = this.addedBytes(snapshot) / GIB;
     if (gb <= 0) return;
     const archived = snapshot.StorageTier === "archive";
     const months = (end - from) / HOUR_MS / hoursInMonth(from);
