@@ -75,6 +75,22 @@ function defaultValidationError(ex: Exchange, violations: Violation[]): AwsError
   return new AwsError("MissingParameter", `The request must contain the parameter ${missing.member}`, { status: 400 });
 }
 
+/** Principals whose identity policies apply: IAM users and assumed-role sessions (not the account root). */
+const IAM_PRINCIPAL = /^arn:aws[a-z-]*:(iam::\d{12}:user\/|sts::\d{12}:assumed-role\/)/;
+
+/** IAM identity policies, for services that leave them to the chain (src/services/iam/enforce.ts). */
+export const authorizeIdentity: Step = async (ex, cloud) => {
+  const definition = ex.definition!;
+  if ((definition.identityPolicies ?? "chain") !== "chain" || !IAM_PRINCIPAL.test(ex.principalArn)) return;
+  // Loaded on the first request by an IAM principal: start-up does not pay for it.
+  const { identityDecision, globalContext, deniedMessage, identityDenied } = await import("../services/iam/enforce.js");
+  const context = globalContext(cloud, { principalArn: ex.principalArn, account: ex.account, region: ex.region, sourceIp: ex.http.socketAddress, secure: false });
+  const request = { principalArn: ex.principalArn, action: `${definition.name}:${ex.operation!.name}`, context };
+  const decision = identityDecision(cloud, request);
+  if (decision === "Allow" || decision === "Unrestricted") return;
+  throw identityDenied(deniedMessage(ex.principalArn, request, decision), definition.accessDenied);
+};
+
 export const dispatch: Step = async (ex, cloud) => {
   const definition = ex.definition!;
   const operation = ex.operation!;
@@ -104,4 +120,4 @@ export const dispatch: Step = async (ex, cloud) => {
 };
 
 /** The default chain, in order. */
-export const DEFAULT_CHAIN: Step[] = [identifyCaller, resolveService, checkSignature, resolveOperation, parseInput, validate, dispatch];
+export const DEFAULT_CHAIN: Step[] = [identifyCaller, resolveService, checkSignature, resolveOperation, parseInput, validate, authorizeIdentity, dispatch];

@@ -83,6 +83,14 @@ export interface ServiceDefinition {
   validation: "coral" | "required" | "none";
   /** Turns validation violations into this service's error. */
   validationError?(violations: Violation[], operation: Operation): AwsError;
+  /**
+   * Who enforces IAM identity policies for requests by IAM users and role
+   * sessions: the handler chain (default, action "<name>:<Operation>"), the
+   * provider itself (S3, which knows each request's resource ARN), or nobody (STS).
+   */
+  identityPolicies?: "chain" | "provider" | "none";
+  /** The error a refusal by identity policies takes (default: 403 AccessDeniedException). */
+  accessDenied?(message: string): AwsError;
   /** Picks the protocol for a request when the service speaks several or has quirks. */
   protocolFor?(request: HttpRequest): Protocol | undefined;
   /** Builds the provider; the real services import their provider's modules here, on first use. */

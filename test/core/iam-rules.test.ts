@@ -505,6 +505,10 @@ describe("IAM rules (SDK v3)", () => {
       const asCarol = { ...sdkConfig(stratus), credentials };
       const identity = await new STSClient(asCarol).send(new GetCallerIdentityCommand({}));
       assert.equal(identity.Arn, "arn:aws:iam::000000000000:user/carol");
+      // Identity policies are enforced: reading herself takes iam:GetUser.
+      await rejects(new I.IAMClient(asCarol).send(new I.GetUserCommand({})), "AccessDenied", 403, "User: arn:aws:iam::000000000000:user/carol is not authorized to perform: iam:GetUser because no identity-based policy allows the iam:GetUser action");
+      const selfPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:GetUser", Resource: "arn:aws:iam::*:user/${aws:username}" }] };
+      await iam.send(new I.PutUserPolicyCommand({ UserName: "carol", PolicyName: "self", PolicyDocument: JSON.stringify(selfPolicy) }));
       const me = await new I.IAMClient(asCarol).send(new I.GetUserCommand({}));
       assert.equal(me.User!.UserName, "carol");
       const root = await iam.send(new I.GetUserCommand({}));
@@ -519,6 +523,7 @@ describe("IAM rules (SDK v3)", () => {
       assert.deepEqual((await iam.send(new I.ListAccountAliasesCommand({}))).AccountAliases, []);
 
       await iam.send(new I.DeleteAccessKeyCommand({ UserName: "carol", AccessKeyId: key.AccessKeyId! }));
+      await iam.send(new I.DeleteUserPolicyCommand({ UserName: "carol", PolicyName: "self" }));
       const after = await new STSClient(asCarol).send(new GetCallerIdentityCommand({}));
       assert.equal(after.Arn, "arn:aws:iam::000000000000:root", "a deleted key is no longer the user's (auth off accepts any key)");
     });

@@ -38,6 +38,7 @@ import {
   type Instance,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { AttachRolePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { randomBytes } from "node:crypto";
@@ -72,6 +73,8 @@ PY
 # The aws CLI (Debian's 2.9 ignores AWS_ENDPOINT_URL, so it is named) with the instance role's credentials from IMDS.
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" sts get-caller-identity --output json > /srv/www/caller.json 2> /srv/www/aws.err
 /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp s3://runtime-models/model.bin /srv/www/model.bin 2>> /srv/www/aws.err
+# The role may read S3, not write: this upload is refused.
+/usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" s3 cp /etc/hostname s3://runtime-models/from-instance.txt 2> /srv/www/upload.err || true
 ls -A /root /home > /srv/www/homes.txt
 mkdir -p /var/lib/cloud/scripts/per-boot
 printf '#!/bin/bash\necho "per-boot script ran"\n' > /var/lib/cloud/scripts/per-boot/hello.sh
@@ -165,6 +168,8 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
 
   it("runs the user data once as root; it reads IMDS and serves on the public address", async () => {
     const profileArn = await createInstanceProfile(stratus, "runner");
+    // As the exercise's instance role: read-only S3.
+    await new IAMClient(sdkConfig(stratus)).send(new AttachRolePolicyCommand({ RoleName: "runner-role", PolicyArn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" }));
     const model = randomBytes(300_000);
     const s3 = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: "runtime-models" }));
@@ -210,6 +215,8 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     const copied = await fetch(`http://${instance.PublicIpAddress}:5000/model.bin`);
     assert.equal(copied.status, 200, await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/aws.err`));
     assert.ok(Buffer.from(await copied.arrayBuffer()).equals(model), "the model arrived byte for byte");
+    // The role's identity policy (AmazonS3ReadOnlyAccess) does not let it write.
+    assert.match(await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/upload.err`), /AccessDenied/);
     // Home directories are the instance's own: the image's default user's, nothing of the host's.
     assert.equal((await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/homes.txt`)).trim(), "/home:\nubuntu\n\n/root:");
 

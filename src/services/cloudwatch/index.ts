@@ -1,3 +1,4 @@
+import { AwsError } from "../../core/errors.js";
 import { PROTOCOLS } from "../../protocol/registry.js";
 import type { ServiceDefinition } from "../types.js";
 
@@ -7,6 +8,7 @@ export const cloudwatch: ServiceDefinition = {
   signingNames: ["monitoring"],
   targetPrefixes: ["GraniteServiceVersion20100801"],
   validation: "coral",
+  accessDenied: (message) => new AwsError("AccessDenied", message, { status: 403 }),
   protocolFor(request) {
     if ((request.headers["smithy-protocol"] ?? "").toLowerCase() === "rpc-v2-cbor") return PROTOCOLS["smithy-rpc-v2-cbor"];
     if (request.headers["x-amz-target"]) return PROTOCOLS.json;

@@ -74,6 +74,21 @@ export class UserOperations {
     this.store.users(ctx.account).delete(user.UserName.toLowerCase());
   }
 
+  PutUserPermissionsBoundary(input: Iam.PutUserPermissionsBoundaryRequest, ctx: CallContext): void {
+    const user = requireUser(this.store, ctx.account, input.UserName);
+    checkBoundary(this.store, ctx.account, input.PermissionsBoundary);
+    this.store.users(ctx.account).update(user.UserName.toLowerCase(), (u) => {
+      u.PermissionsBoundaryArn = input.PermissionsBoundary;
+    });
+  }
+
+  DeleteUserPermissionsBoundary(input: Iam.DeleteUserPermissionsBoundaryRequest, ctx: CallContext): void {
+    const user = requireUser(this.store, ctx.account, input.UserName);
+    this.store.users(ctx.account).update(user.UserName.toLowerCase(), (u) => {
+      delete u.PermissionsBoundaryArn;
+    });
+  }
+
   TagUser(input: Iam.TagUserRequest, ctx: CallContext): void {
     const user = requireUser(this.store, ctx.account, input.UserName);
     const tags = mergeTags(user.Tags, input.Tags);

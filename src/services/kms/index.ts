@@ -1,3 +1,4 @@
+import { AwsError } from "../../core/errors.js";
 import type { ServiceDefinition } from "../types.js";
 
 export const kms: ServiceDefinition = {
@@ -5,6 +6,7 @@ export const kms: ServiceDefinition = {
   signingNames: ["kms"],
   targetPrefixes: ["TrentService"],
   validation: "coral",
+  accessDenied: (message) => new AwsError("AccessDeniedException", message, { status: 400 }),
   // Imported on first use: start-up evaluates none of the provider's modules.
   createProvider: async (cloud) => new (await import("./provider.js")).KmsProvider(cloud),
 };

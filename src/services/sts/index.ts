@@ -4,6 +4,8 @@ export const sts: ServiceDefinition = {
   name: "sts",
   signingNames: ["sts"],
   validation: "coral",
+  // GetCallerIdentity needs no permission; AssumeRole is decided by the role's trust policy.
+  identityPolicies: "none",
   standalone: true,
   // Imported on first use: start-up evaluates none of the provider's modules.
   createProvider: async (cloud) => new (await import("./provider.js")).StsProvider(cloud),

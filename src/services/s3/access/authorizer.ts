@@ -1,8 +1,10 @@
 /**
  * Who may do what to a bucket, decided the way S3 does for resource-based
- * access: an explicit Deny in the bucket policy wins; the bucket owner's
- * account is allowed (Stratus does not evaluate IAM identity policies);
- * anyone else needs an Allow from the bucket policy or a grant in an ACL
+ * access: an explicit Deny in the bucket policy or in the caller's IAM
+ * identity policies wins; the bucket owner's account root is allowed, and
+ * its IAM users and role sessions when their identity policies or the bucket
+ * policy allow; another account's IAM principals need their identity
+ * policies' Allow as well; anyone else needs an Allow from the bucket policy or a grant in an ACL
  * (when Object Ownership lets ACLs count). Block Public Access changes the
  * outcome: RestrictPublicBuckets confines a public policy to the owner's
  * account and AWS services, IgnorePublicAcls disregards public grants,
@@ -14,6 +16,7 @@ import type { Grant } from "../../../generated/s3.js";
 import { accessDenied, type AccessRequest, type BucketRecord, type S3Authorizer } from "../hooks.js";
 import { aclAllows, cannedGrants, hasGrantHeaders, headerGrants, isOwnerOnly, type GrantHeaders } from "./acl.js";
 import type { ConditionContext } from "./conditions.js";
+import { deniedMessage, globalContext, identityDecision, type IdentityDecision } from "../../iam/enforce.js";
 import { evaluatePolicy, type PolicyRequest, type Requester } from "./policy.js";
 import { isAclPublic, PUBLIC_CANNED_ACLS } from "./public.js";
 import type { AccessState } from "./state.js";
@@ -46,26 +49,48 @@ export class Authorizer implements S3Authorizer {
     if (ACL_CARRYING.has(request.operation)) this.checkCarriedAcl(request);
     if (!bucket) {
       if (ctx.anonymous) throw accessDenied();
+      // ListBuckets, CreateBucket: the caller's identity policies alone decide.
+      const resource = request.bucketName !== undefined ? `arn:aws:s3:::${request.bucketName}` : undefined;
+      const identity = this.identity(request, resource, {});
+      if (identity !== "Allow" && identity !== "Unrestricted") throw this.identityRefusal(request, resource, identity);
       return;
     }
     const requester = this.requester(request);
     const policy = this.state.policy(bucket.name);
+    const resource = request.key !== undefined ? `arn:aws:s3:::${bucket.name}/${request.key}` : `arn:aws:s3:::${bucket.name}`;
+    const context = this.context(request, bucket);
     let decision: "Allow" | "Deny" | "Neutral" = "Neutral";
-    if (policy) {
-      const resource = request.key !== undefined ? `arn:aws:s3:::${bucket.name}/${request.key}` : `arn:aws:s3:::${bucket.name}`;
-      const policyRequest: PolicyRequest = { requester, action: request.action, resource, context: this.context(request, bucket) };
-      decision = evaluatePolicy(policy.parsed, policyRequest);
-    }
+    if (policy) decision = evaluatePolicy(policy.parsed, { requester, action: request.action, resource, context } satisfies PolicyRequest);
+    const identity = ctx.anonymous ? "Unrestricted" : this.identity(request, resource, context);
+    if (identity === "Deny") throw this.identityRefusal(request, resource, identity);
     const isOwner = !ctx.anonymous && ctx.account === bucket.account;
     if (decision === "Deny") {
       const root = isOwner && ctx.principalArn === `arn:aws:iam::${bucket.account}:root`;
       if (!(root && POLICY_OPERATIONS.has(request.operation))) throw accessDenied();
     }
-    if (isOwner) return;
+    // The owner's account: its root, or a user or role session its identity policies (or the bucket policy) allow.
+    if (isOwner) {
+      if (identity === "Unrestricted" || identity === "Allow" || decision === "Allow") return;
+      throw this.identityRefusal(request, resource, identity);
+    }
+    // Another account's IAM principal needs its own account's permission as well as the bucket's.
+    if (identity === "Neutral") throw this.identityRefusal(request, resource, identity);
     const block = this.state.publicAccessBlock(bucket.name);
     if (decision === "Allow" && !(block.RestrictPublicBuckets && policy?.public)) return;
     if (this.state.aclsApply(bucket.name) && this.aclAllows(request, bucket, requester, block.IgnorePublicAcls === true)) return;
     throw accessDenied();
+  }
+
+  /** What the caller's IAM identity policies say (Unrestricted for an account root). */
+  private identity(request: AccessRequest, resource: string | undefined, context: ConditionContext): IdentityDecision {
+    const { ctx } = request;
+    const global = globalContext(this.cloud, { principalArn: ctx.principalArn, account: ctx.account, region: ctx.region, sourceIp: ctx.sourceIp, secure: ctx.secure });
+    return identityDecision(this.cloud, { principalArn: ctx.principalArn, action: request.action, resource, context: { ...global, ...context } });
+  }
+
+  private identityRefusal(request: AccessRequest, resource: string | undefined, decision: IdentityDecision): AwsError {
+    const message = deniedMessage(request.ctx.principalArn, { principalArn: request.ctx.principalArn, action: request.action, resource: resource && `"${resource}"`, context: {} }, decision);
+    return new AwsError("AccessDenied", message, { status: 403 });
   }
 
   private requester(request: AccessRequest): Requester & { canonicalId: string } {

@@ -1,0 +1,170 @@
+/**
+ * Identity-based policies, enforced. A request signed by an IAM user's key or
+ * by an assumed role's session is allowed only if one of the principal's
+ * policies (inline and attached, AWS managed or the account's own) allows
+ * its action on its resource and none denies it; a permissions boundary must
+ * allow it too. The account root (and any key that is not an IAM principal's)
+ * is unrestricted, as before.
+ *
+ * Resources: S3 names its ARN (bucket or object), so S3 policies match
+ * exactly. For the other services Stratus does not work out each request's
+ * resource ARNs: an Allow statement applies when one of its resources is "*"
+ * or names the action's service ("arn:aws:ec2:*:*:instance/*"), a Deny
+ * statement when one of its resources is "*" or the service's "arn:…:*".
+ * Conditions are evaluated on the global keys (aws:SourceIp,
+ * aws:RequestedRegion, aws:PrincipalArn, aws:username, aws:CurrentTime...).
+ */
+import type { Cloud } from "../../cloud.js";
+import { AwsError } from "../../core/errors.js";
+import { conditionsHold, parseOperator, substitute, type Condition, type ConditionContext } from "../s3/access/conditions.js";
+import { wildcardMatch } from "../s3/access/wildcard.js";
+import { findPolicy } from "./lookup.js";
+import { IamStore } from "./store.js";
+
+export type IdentityDecision = "Unrestricted" | "Allow" | "Deny" | "Neutral";
+
+export interface IdentityRequest {
+  principalArn: string;
+  /** "s3:GetObject", "ec2:RunInstances". */
+  action: string;
+  /** The resource's ARN where the service names it (S3); undefined: any of the service's resources. */
+  resource?: string;
+  context: ConditionContext;
+}
+
+interface Statement {
+  effect: "Allow" | "Deny";
+  actions?: string[];
+  notActions?: string[];
+  resources?: string[];
+  notResources?: string[];
+  conditions: Condition[];
+}
+
+const parsed = new Map<string, Statement[]>();
+
+const strings = (value: unknown): string[] | undefined =>
+  value === undefined ? undefined : (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+
+/** A stored (already validated) policy document's statements; cached by text. */
+function statements(document: string): Statement[] {
+  let out = parsed.get(document);
+  if (out) return out;
+  out = [];
+  try {
+    const policy = JSON.parse(document) as { Statement?: unknown };
+    const raw = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+    for (const s of raw as Array<Record<string, unknown>>) {
+      if (!s || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
+      const conditions: Condition[] = [];
+      for (const [operator, block] of Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
+        const op = parseOperator(operator);
+        if (!op || !block || typeof block !== "object") continue;
+        for (const [key, value] of Object.entries(block)) {
+          conditions.push({ operator, ...op, key: key.toLowerCase(), values: (Array.isArray(value) ? value : [value]).map(String) });
+        }
+      }
+      out.push({ effect: s.Effect, actions: strings(s.Action), notActions: strings(s.NotAction), resources: strings(s.Resource), notResources: strings(s.NotResource), conditions });
+    }
+  } catch {
+    // An unreadable document grants nothing.
+  }
+  if (parsed.size > 1000) parsed.clear();
+  parsed.set(document, out);
+  return out;
+}
+
+/** The documents that govern a principal, and its boundary's; undefined for an unrestricted caller. */
+function policiesOf(store: IamStore, principalArn: string): { documents: string[]; boundary?: string[] } | undefined {
+  const user = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(principalArn);
+  const role = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(principalArn);
+  const match = user ?? role;
+  if (!match) return undefined;
+  const account = match[1];
+  const record = user ? store.users(account).get(match[2].toLowerCase()) : store.roles(account).get(match[2].toLowerCase());
+  // A principal whose user or role was deleted keeps its credentials on AWS too, but with no permissions.
+  if (!record) return { documents: [] };
+  const documentOf = (arn: string): string | undefined => {
+    const resolved = findPolicy(store, account, arn);
+    if (!resolved) return undefined;
+    if (resolved.kind === "aws") return resolved.policy.Document;
+    return resolved.policy.Versions.find((v) => v.VersionId === resolved.policy.DefaultVersionId)?.Document;
+  };
+  const documents = [...Object.values(record.InlinePolicies), ...record.AttachedPolicyArns.map(documentOf)].filter((d): d is string => d !== undefined);
+  const boundary = record.PermissionsBoundaryArn ? documentOf(record.PermissionsBoundaryArn) : undefined;
+  return { documents, boundary: record.PermissionsBoundaryArn ? (boundary ? [boundary] : []) : undefined };
+}
+
+function serviceOf(action: string): string {
+  return action.split(":")[0].toLowerCase();
+}
+
+function resourceApplies(patterns: string[], request: IdentityRequest, effect: "Allow" | "Deny"): boolean {
+  if (request.resource !== undefined) return patterns.some((p) => wildcardMatch(substitute(p, request.context), request.resource!));
+  const service = serviceOf(request.action);
+  return patterns.some((p) => {
+    if (p === "*") return true;
+    const parts = p.split(":");
+    if (parts.length < 6 || parts[0] !== "arn") return false;
+    const sameService = wildcardMatch(parts[2].toLowerCase(), service);
+    if (effect === "Allow") return sameService;
+    return sameService && parts.slice(3).every((part) => part === "*" || part === "");
+  });
+}
+
+function evaluate(documents: string[], request: IdentityRequest): "Allow" | "Deny" | "Neutral" {
+  let allowed = false;
+  for (const document of documents) {
+    for (const s of statements(document)) {
+      const actionHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, request.action, true));
+      if (s.actions && !actionHit(s.actions)) continue;
+      if (s.notActions && actionHit(s.notActions)) continue;
+      if (s.resources && !resourceApplies(s.resources, request, s.effect)) continue;
+      if (s.notResources && request.resource !== undefined && resourceApplies(s.notResources, request, s.effect)) continue;
+      if (!conditionsHold(s.conditions, request.context)) continue;
+      if (s.effect === "Deny") return "Deny";
+      allowed = true;
+    }
+  }
+  return allowed ? "Allow" : "Neutral";
+}
+
+/** What the caller's identity-based policies say about a request. */
+export function identityDecision(cloud: Cloud, request: IdentityRequest): IdentityDecision {
+  const policies = policiesOf(new IamStore(cloud), request.principalArn);
+  if (!policies) return "Unrestricted";
+  const decision = evaluate(policies.documents, request);
+  if (decision !== "Allow" || !policies.boundary) return decision;
+  const bounded = evaluate(policies.boundary, request);
+  return bounded === "Allow" ? "Allow" : bounded === "Deny" ? "Deny" : "Neutral";
+}
+
+/** The global condition keys of a request. */
+export function globalContext(cloud: Cloud, caller: { principalArn: string; account: string; region: string; sourceIp: string; secure: boolean }): ConditionContext {
+  const now = cloud.clock.now();
+  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller.principalArn);
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(caller.principalArn);
+  return {
+    "aws:principalarn": session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : caller.principalArn,
+    "aws:principalaccount": caller.account,
+    "aws:principaltype": session ? "AssumedRole" : "User",
+    "aws:username": user?.[1],
+    "aws:requestedregion": caller.region,
+    "aws:sourceip": caller.sourceIp.startsWith("::ffff:") ? caller.sourceIp.slice(7) : caller.sourceIp,
+    "aws:securetransport": String(caller.secure),
+    "aws:currenttime": new Date(now).toISOString(),
+    "aws:epochtime": String(Math.floor(now / 1000)),
+  };
+}
+
+/** AWS's wording for a request identity policies refuse. */
+export function deniedMessage(principalArn: string, request: IdentityRequest, decision: IdentityDecision): string {
+  const on = request.resource ? ` on resource: ${request.resource}` : "";
+  const why = decision === "Deny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${request.action} action`;
+  return `User: ${principalArn} is not authorized to perform: ${request.action}${on} ${why}`;
+}
+
+/** The error a service answers when identity policies refuse (AccessDeniedException unless the service says otherwise). */
+export function identityDenied(message: string, make?: (message: string) => AwsError): AwsError {
+  return make ? make(message) : new AwsError("AccessDeniedException", message, { status: 403 });
+}
