@@ -30,7 +30,7 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { CreateLifecyclePolicyCommand, DLMClient } from "@aws-sdk/client-dlm";
-import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { ChildStratus } from "./child.js";
 
@@ -50,6 +50,8 @@ describe("scheduled work across kill -9 and graceful restarts", () => {
     const iam = new IAMClient(stratus.config());
     await iam.send(new CreateRoleCommand({ RoleName: "dlm-role", AssumeRolePolicyDocument: trust("dlm.amazonaws.com") }));
     await iam.send(new CreateRoleCommand({ RoleName: "replicator", AssumeRolePolicyDocument: trust("s3.amazonaws.com") }));
+    const replication = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: "*" }] });
+    await iam.send(new PutRolePolicyCommand({ RoleName: "replicator", PolicyName: "replication", PolicyDocument: replication }));
 
     // Lifecycle on a versioned bucket: expiring the current version adds exactly one delete marker.
     await s3().send(new CreateBucketCommand({ Bucket: "lc-bucket" }));

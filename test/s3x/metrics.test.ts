@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { S3Client, CreateBucketCommand, PutObjectCommand, PutBucketVersioningCommand, PutBucketReplicationCommand } from "@aws-sdk/client-s3";
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
 
@@ -61,6 +61,8 @@ describe("AWS/S3 metrics in CloudWatch", () => {
     if (!available) return t.skip("CloudWatch's metric store is not on this branch");
     const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] });
     await new IAMClient(sdkConfig(stratus)).send(new CreateRoleCommand({ RoleName: "rep", AssumeRolePolicyDocument: trust }));
+    const replication = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: "*" }] });
+    await new IAMClient(sdkConfig(stratus)).send(new PutRolePolicyCommand({ RoleName: "rep", PolicyName: "replication", PolicyDocument: replication }));
     for (const b of ["m-src", "m-dst"]) {
       await s3.send(new CreateBucketCommand({ Bucket: b }));
       await s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: "Enabled" } }));

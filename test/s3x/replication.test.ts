@@ -18,12 +18,20 @@ import {
   GetBucketLocationCommand,
   type ReplicationConfiguration,
 } from "@aws-sdk/client-s3";
-import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
+import { IAMClient, CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
 
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] });
 const ROLE = "arn:aws:iam::000000000000:role/replicator";
+/** What S3 needs the role to allow (the exercise's replication-role-policy.json, for any bucket). */
+const REPLICATION_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: "*" }] });
+
+async function createReplicator(stratus: RunningStratus, name = "replicator", policy = REPLICATION_POLICY): Promise<void> {
+  const iam = new IAMClient(sdkConfig(stratus));
+  await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST }));
+  await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "replication", PolicyDocument: policy }));
+}
 
 function rejectsWith(code: string, status: number, message?: RegExp) {
   return (error: any) => {
@@ -56,7 +64,7 @@ describe("S3 cross-region replication", () => {
     stratus = await startTestStratus({ clock: "virtual" });
     east = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
     west = new S3Client({ ...sdkConfig(stratus, "us-west-2"), forcePathStyle: true });
-    await new IAMClient(sdkConfig(stratus)).send(new CreateRoleCommand({ RoleName: "replicator", AssumeRolePolicyDocument: TRUST }));
+    await createReplicator(stratus);
   });
   after(() => stratus.stop());
 
@@ -154,6 +162,23 @@ describe("S3 cross-region replication", () => {
     await stratus.clock.settle();
     assert.equal((await east.send(new HeadObjectCommand({ Bucket: "fail-src", Key: "models/x" }))).ReplicationStatus, "FAILED");
   });
+
+  it("marks the source FAILED when the role's policies do not let it write the replica", async () => {
+    const narrow = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["s3:GetObjectVersionForReplication"], Resource: "arn:aws:s3:::perm-src/*" },
+        { Effect: "Allow", Action: ["s3:ReplicateObject"], Resource: "arn:aws:s3:::some-other-bucket/*" },
+      ],
+    });
+    await createReplicator(stratus, "narrow", narrow);
+    await setup(east, west, "perm-src", "perm-dst");
+    await east.send(new PutBucketReplicationCommand({ Bucket: "perm-src", ReplicationConfiguration: { ...rule("perm-dst"), Role: "arn:aws:iam::000000000000:role/narrow" } }));
+    await east.send(new PutObjectCommand({ Bucket: "perm-src", Key: "models/x", Body: "x" }));
+    await stratus.clock.settle();
+    assert.equal((await east.send(new HeadObjectCommand({ Bucket: "perm-src", Key: "models/x" }))).ReplicationStatus, "FAILED");
+    await assert.rejects(west.send(new HeadObjectCommand({ Bucket: "perm-dst", Key: "models/x" })), (e: any) => e.name === "NotFound");
+  });
 });
 
 describe("S3 replication durability", () => {
@@ -161,7 +186,7 @@ describe("S3 replication durability", () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "crr-disk-"));
     try {
       let stratus = await startTestStratus({ storage: "disk", dataDir });
-      await new IAMClient(sdkConfig(stratus)).send(new CreateRoleCommand({ RoleName: "replicator", AssumeRolePolicyDocument: TRUST }));
+      await createReplicator(stratus);
       let east = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
       let west = new S3Client({ ...sdkConfig(stratus, "us-west-2"), forcePathStyle: true });
       await setup(east, west, "dur-src", "dur-dst");

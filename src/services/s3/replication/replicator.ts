@@ -3,13 +3,17 @@
  * is marked PENDING and a persisted job is queued in the same transaction;
  * the job copies the version (bytes, version id, metadata, tags, storage
  * class or the rule's) to each destination bucket, in whatever region it
- * lives, marked REPLICA, and sets the source to COMPLETED or FAILED. Delete
+ * lives, marked REPLICA, and sets the source to COMPLETED or FAILED. It acts
+ * as the configuration's role: without s3:GetObjectVersionForReplication on
+ * the source and s3:ReplicateObject (s3:ReplicateDelete for markers) on the
+ * destination in the role's policies, the copy FAILS, as on S3. Delete
  * markers follow when the rule says so. A job re-arms itself before working,
  * so a crash mid-copy retries after a restart.
  */
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import { isAwsError } from "../../../core/errors.js";
+import { globalContext, identityDecision } from "../../iam/enforce.js";
 import type { ReplicationConfiguration, ReplicationRule } from "../../../generated/s3.js";
 import type { ObjectEngine } from "../engine.js";
 import type { BucketRecord, EncryptionRecord, ReplicationStatus, SseRequest } from "../hooks.js";
@@ -120,8 +124,10 @@ export class Replicator {
     // Re-armed before the work: if Stratus dies mid-copy, the copy is tried again after the restart.
     this.enqueue(source, { ...p, attempt: p.attempt + 1 }, this.cloud.clock.now() + RETRY_MS);
     let failed = false;
+    const role = this.config(p.bucket)?.Role;
     for (const t of p.targets) {
-      const ok = p.deleteMarker ? this.copyMarker(version, t) : await this.copyVersion(source, version, t);
+      const permitted = this.roleMay(role, source, version, t, p.deleteMarker);
+      const ok = permitted && (p.deleteMarker ? this.copyMarker(version, t) : await this.copyVersion(source, version, t));
       failed ||= !ok;
       if (!p.deleteMarker) this.metrics.done(source, t, version.size, ok, this.cloud.clock.now() - p.queuedAt);
     }
@@ -130,6 +136,20 @@ export class Replicator {
       const fresh = this.store.version(p.bucket, p.key, p.versionId);
       if (fresh) this.engine.updateVersion(fresh, (v) => void (v.replicationStatus = failed ? "FAILED" : "COMPLETED"));
     }
+  }
+
+  /**
+   * S3 replicates as the configuration's role: its identity policies must let it read the
+   * source version for replication and write the replica (or the delete marker).
+   */
+  private roleMay(role: string | undefined, source: BucketRecord, version: StoredVersion, t: Target, deleteMarker: boolean): boolean {
+    const match = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role ?? "");
+    if (!match) return false;
+    const principalArn = `arn:aws:sts::${match[1]}:assumed-role/${match[2]}/s3-replication`;
+    const context = globalContext(this.cloud, { principalArn, account: match[1], region: source.region, sourceIp: "", secure: true });
+    const may = (action: string, resource: string) => identityDecision(this.cloud, { principalArn, action, resource, context }) === "Allow";
+    const read = deleteMarker || may("s3:GetObjectVersionForReplication", `arn:aws:s3:::${source.name}/${version.key}`);
+    return read && may(deleteMarker ? "s3:ReplicateDelete" : "s3:ReplicateObject", `arn:aws:s3:::${t.bucket}/${version.key}`);
   }
 
   private destination(t: Target): BucketRecord | undefined {
