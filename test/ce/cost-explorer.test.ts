@@ -22,6 +22,7 @@ import {
   type Expression,
   type GetCostAndUsageCommandInput,
 } from "@aws-sdk/client-cost-explorer";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { CompleteSnapshotCommand, EBSClient, PutSnapshotBlockCommand, StartSnapshotCommand } from "@aws-sdk/client-ebs";
 import {
   CreateTagsCommand,
@@ -360,6 +361,57 @@ describe("Cost Explorer", () => {
     const notImplemented = await awsCli(stratus, ["ce", "get-anomaly-monitors"]);
     assert.notEqual(notImplemented.code, 0);
     assert.match(notImplemented.stderr, /NotImplemented|not supported/);
+  });
+});
+
+describe("AWS/Billing EstimatedCharges", () => {
+  it("publishes the month-to-date charges every six hours, and a billing alarm fires on them", async () => {
+    const stratus = await startTestStratus({ clock: "virtual", clockStart: "2026-04-01T00:00:00Z" });
+    try {
+      const ec2 = new EC2Client(sdkConfig(stratus));
+      const cloudwatch = new CloudWatchClient(sdkConfig(stratus));
+      const price = await onDemandPrice(new PricingClient(sdkConfig(stratus)), "m5.large");
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: "billing-over-5-usd",
+          Namespace: "AWS/Billing",
+          MetricName: "EstimatedCharges",
+          Dimensions: [{ Name: "Currency", Value: "USD" }],
+          Statistic: "Maximum",
+          Period: 21600,
+          EvaluationPeriods: 1,
+          Threshold: 5,
+          ComparisonOperator: "GreaterThanThreshold",
+        }),
+      );
+      const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], Filters: [{ Name: "name", Values: ["al2023-ami-2023*x86_64"] }] }));
+      await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId!, InstanceType: "m5.large", MinCount: 1, MaxCount: 1 }));
+      await stratus.clock.advance("1d");
+      const state = async () => (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["billing-over-5-usd"] }))).MetricAlarms![0].StateValue;
+      assert.equal(await state(), "OK", "a day of m5.large is under 5 USD");
+      await stratus.clock.advance("2d");
+      assert.equal(await state(), "ALARM", "three days are over 5 USD");
+      const stats = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: "AWS/Billing",
+          MetricName: "EstimatedCharges",
+          Dimensions: [{ Name: "ServiceName", Value: "AmazonEC2" }, { Name: "Currency", Value: "USD" }],
+          StartTime: new Date("2026-04-01T00:00:00Z"),
+          EndTime: new Date("2026-04-04T00:00:00Z"),
+          Period: 21600,
+          Statistics: ["Maximum"],
+        }),
+      );
+      const sorted = stats.Datapoints!.sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime());
+      const points = sorted.map((d) => d.Maximum!);
+      assert.ok(points.length >= 11, `a datapoint every six hours: ${points.length}`);
+      for (let i = 1; i < points.length; i++) assert.ok(points[i] >= points[i - 1], "month to date only grows");
+      // The instance's hours until the last datapoint (its 8 GiB root volume adds cents).
+      const hours = (sorted[sorted.length - 1].Timestamp!.getTime() - Date.parse("2026-04-01T00:00:00Z")) / 3_600_000;
+      close(points[points.length - 1], hours * price, 0.1, "EC2's charges so far");
+    } finally {
+      await stratus.stop();
+    }
   });
 });
 

@@ -73,6 +73,10 @@ export class UsageLedger {
   private readonly select;
   private readonly selectDays;
   private readonly first;
+  private readonly byService;
+  private readonly since;
+  /** Told after usage is recorded (AWS/Billing's publication arms itself). */
+  onRecord: (() => void) | undefined;
   /** Meters that count in memory (S3 requests) and write when asked. */
   private readonly pending: Array<() => void> = [];
 
@@ -93,6 +97,8 @@ export class UsageLedger {
        FROM ce_usage WHERE account = ? AND hour >= ? AND hour < ? GROUP BY ${attributes}, hour / ${DAY_MS}`,
     );
     this.first = db.sql.prepare("SELECT MIN(hour) AS hour FROM ce_usage WHERE account = ?");
+    this.byService = db.sql.prepare("SELECT account, service, SUM(cost) AS cost FROM ce_usage WHERE hour >= ? AND hour < ? GROUP BY account, service");
+    this.since = db.sql.prepare("SELECT 1 FROM ce_usage WHERE hour >= ? LIMIT 1");
   }
 
   /** Records line items for the hour that contains `time` (callers split usage at hour boundaries). */
@@ -106,6 +112,18 @@ export class UsageLedger {
         this.upsert.run(scope.account, hour, scope.region, ...COLUMNS.map(([field]) => item[field] ?? null), tags, item.quantity, item.cost);
       }
     });
+    this.onRecord?.();
+  }
+
+  /** Every account's cost per service in [from, to). */
+  costByService(from: number, to: number): Array<{ account: string; service: string; cost: number }> {
+    this.flush();
+    return this.byService.all(from, to) as Array<{ account: string; service: string; cost: number }>;
+  }
+
+  /** Whether anything was used since `from`. */
+  hasUsageSince(from: number): boolean {
+    return this.since.get(from) !== undefined;
   }
 
   /** A meter that holds counts in memory registers how to write them. */

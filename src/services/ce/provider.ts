@@ -29,6 +29,7 @@ import type {
   ResultByTime,
 } from "../../generated/ce.js";
 import type { CallContext, ServiceProvider } from "../types.js";
+import { BillingMetrics } from "./billing-metrics.js";
 import { checkExpression, DIMENSIONS, dimensionValue, GROUPABLE, matches, normalizationFactor } from "./expression.js";
 import { forecast } from "./forecast.js";
 import { usageLedger, type UsageLedger, type UsageRow } from "./ledger.js";
@@ -84,9 +85,15 @@ function metricValues(totals: Totals, metrics: Array<{ asked: string; metric: st
 
 export class CostExplorerProvider implements ServiceProvider, Implemented {
   readonly ledger: UsageLedger;
+  private readonly billingMetrics: BillingMetrics;
 
   constructor(readonly cloud: Cloud) {
     this.ledger = usageLedger(cloud);
+    this.billingMetrics = new BillingMetrics(cloud, this.ledger);
+  }
+
+  onStart(): void {
+    this.billingMetrics.onStart();
   }
 
   GetCostAndUsage(input: GetCostAndUsageRequest, ctx: CallContext): GetCostAndUsageResponse {
