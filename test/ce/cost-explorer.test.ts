@@ -19,6 +19,8 @@ import {
   GetDimensionValuesCommand,
   GetTagsCommand,
   GetUsageForecastCommand,
+  ListCostAllocationTagsCommand,
+  UpdateCostAllocationTagsStatusCommand,
   type Expression,
   type GetCostAndUsageCommandInput,
 } from "@aws-sdk/client-cost-explorer";
@@ -361,6 +363,24 @@ describe("Cost Explorer", () => {
     const notImplemented = await awsCli(stratus, ["ce", "get-anomaly-monitors"]);
     assert.notEqual(notImplemented.code, 0);
     assert.match(notImplemented.stderr, /NotImplemented|not supported/);
+  });
+
+  it("lists the tag keys usage carried as cost allocation tags; an inactive one drops out of grouping", async () => {
+    const listed = await ce.send(new ListCostAllocationTagsCommand({}));
+    assert.deepEqual(listed.CostAllocationTags!.map((t) => [t.TagKey, t.Type, t.Status]), [["Project", "UserDefined", "Active"]]);
+    assert.ok(listed.CostAllocationTags![0].LastUsedDate);
+    const update = await ce.send(
+      new UpdateCostAllocationTagsStatusCommand({ CostAllocationTagsStatus: [{ TagKey: "Project", Status: "Inactive" }, { TagKey: "Nope", Status: "Active" }] }),
+    );
+    assert.deepEqual(update.Errors!.map((e) => e.TagKey), ["Nope"]);
+    const grouped = await costs({ TimePeriod: { Start: day(2), End: day(3) }, GroupBy: [{ Type: "TAG", Key: "Project" }] });
+    assert.deepEqual(grouped.ResultsByTime![0].Groups!.map((g) => g.Keys), [["Project$"]]);
+    assert.deepEqual((await ce.send(new GetTagsCommand({ TimePeriod: { Start: day(1), End: day(8) } }))).Tags, []);
+    const inactive = await ce.send(new ListCostAllocationTagsCommand({ Status: "Inactive" }));
+    assert.deepEqual(inactive.CostAllocationTags!.map((t) => t.TagKey), ["Project"]);
+    await ce.send(new UpdateCostAllocationTagsStatusCommand({ CostAllocationTagsStatus: [{ TagKey: "Project", Status: "Active" }] }));
+    const again = await costs({ TimePeriod: { Start: day(2), End: day(3) }, GroupBy: [{ Type: "TAG", Key: "Project" }], Filter: dimension("SERVICE", COMPUTE) });
+    assert.deepEqual(again.ResultsByTime![0].Groups!.map((g) => g.Keys), [["Project$inference"]]);
   });
 });
 

@@ -75,6 +75,7 @@ export class UsageLedger {
   private readonly first;
   private readonly byService;
   private readonly since;
+  private readonly tagged;
   /** Told after usage is recorded (AWS/Billing's publication arms itself). */
   onRecord: (() => void) | undefined;
   /** Meters that count in memory (S3 requests) and write when asked. */
@@ -99,6 +100,7 @@ export class UsageLedger {
     this.first = db.sql.prepare("SELECT MIN(hour) AS hour FROM ce_usage WHERE account = ?");
     this.byService = db.sql.prepare("SELECT account, service, SUM(cost) AS cost FROM ce_usage WHERE hour >= ? AND hour < ? GROUP BY account, service");
     this.since = db.sql.prepare("SELECT 1 FROM ce_usage WHERE hour >= ? LIMIT 1");
+    this.tagged = db.sql.prepare("SELECT tags, MAX(hour) AS hour FROM ce_usage WHERE account = ? AND tags IS NOT NULL GROUP BY tags");
   }
 
   /** Records line items for the hour that contains `time` (callers split usage at hour boundaries). */
@@ -119,6 +121,16 @@ export class UsageLedger {
   costByService(from: number, to: number): Array<{ account: string; service: string; cost: number }> {
     this.flush();
     return this.byService.all(from, to) as Array<{ account: string; service: string; cost: number }>;
+  }
+
+  /** The user tag keys an account's usage carried, with the last hour each was seen. */
+  tagKeys(account: string): Map<string, number> {
+    this.flush();
+    const out = new Map<string, number>();
+    for (const { tags, hour } of this.tagged.all(account) as Array<{ tags: string; hour: number }>) {
+      for (const key of Object.keys(JSON.parse(tags) as Record<string, string>)) out.set(key, Math.max(out.get(key) ?? 0, hour));
+    }
+    return out;
   }
 
   /** Whether anything was used since `from`. */

@@ -1,7 +1,8 @@
 /**
  * Cost Explorer over the usage ledger (ledger.ts), which the services fill
  * from what really ran and was stored: GetCostAndUsage (and WithResources),
- * GetDimensionValues, GetTags, GetCostForecast and GetUsageForecast. There
+ * GetDimensionValues, GetTags, GetCostForecast, GetUsageForecast, and the
+ * cost allocation tags (allocation-tags.ts). There
  * are no reservations, savings plans or credits, so every cost metric
  * (UnblendedCost, BlendedCost, AmortizedCost, the Net ones) is the same
  * amount. Anomaly detection, cost categories and recommendations answer
@@ -25,10 +26,15 @@ import type {
   GetUsageForecastResponse,
   Group,
   GroupDefinition,
+  ListCostAllocationTagsRequest,
+  ListCostAllocationTagsResponse,
   MetricValue,
   ResultByTime,
+  UpdateCostAllocationTagsStatusRequest,
+  UpdateCostAllocationTagsStatusResponse,
 } from "../../generated/ce.js";
 import type { CallContext, ServiceProvider } from "../types.js";
+import { AllocationTags } from "./allocation-tags.js";
 import { BillingMetrics } from "./billing-metrics.js";
 import { checkExpression, DIMENSIONS, dimensionValue, GROUPABLE, matches, normalizationFactor } from "./expression.js";
 import { forecast } from "./forecast.js";
@@ -37,7 +43,14 @@ import { formatWindow, monthStart, parsePeriod, splitPeriod, validation, type Wi
 
 type Implemented = Pick<
   CostExplorerOperations,
-  "GetCostAndUsage" | "GetCostAndUsageWithResources" | "GetDimensionValues" | "GetTags" | "GetCostForecast" | "GetUsageForecast"
+  | "GetCostAndUsage"
+  | "GetCostAndUsageWithResources"
+  | "GetDimensionValues"
+  | "GetTags"
+  | "GetCostForecast"
+  | "GetUsageForecast"
+  | "ListCostAllocationTags"
+  | "UpdateCostAllocationTagsStatus"
 >;
 
 const COST_METRICS = ["AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "UnblendedCost"];
@@ -86,10 +99,20 @@ function metricValues(totals: Totals, metrics: Array<{ asked: string; metric: st
 export class CostExplorerProvider implements ServiceProvider, Implemented {
   readonly ledger: UsageLedger;
   private readonly billingMetrics: BillingMetrics;
+  private readonly allocationTags: AllocationTags;
 
   constructor(readonly cloud: Cloud) {
     this.ledger = usageLedger(cloud);
     this.billingMetrics = new BillingMetrics(cloud, this.ledger);
+    this.allocationTags = new AllocationTags(cloud, this.ledger);
+  }
+
+  ListCostAllocationTags(input: ListCostAllocationTagsRequest, ctx: CallContext): ListCostAllocationTagsResponse {
+    return this.allocationTags.list(input, ctx.account);
+  }
+
+  UpdateCostAllocationTagsStatus(input: UpdateCostAllocationTagsStatusRequest, ctx: CallContext): UpdateCostAllocationTagsStatusResponse {
+    return this.allocationTags.update(input, ctx.account);
   }
 
   onStart(): void {
@@ -165,7 +188,8 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
 
   /** The account's line items in the period that pass the filter. */
   private rows(ctx: CallContext, period: Window, filter: Expression | undefined, byDay = true): UsageRow[] {
-    return this.ledger.rows(ctx.account, period.start, period.end, byDay).filter((row) => matches(filter, row));
+    const rows = this.allocationTags.applyTo(ctx.account, this.ledger.rows(ctx.account, period.start, period.end, byDay));
+    return rows.filter((row) => matches(filter, row));
   }
 
   GetDimensionValues(input: GetDimensionValuesRequest, ctx: CallContext): GetDimensionValuesResponse {
