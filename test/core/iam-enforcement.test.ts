@@ -20,6 +20,8 @@ import {
   PutRolePolicyCommand,
   PutUserPermissionsBoundaryCommand,
   PutUserPolicyCommand,
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -156,6 +158,46 @@ describe("IAM identity policies", () => {
     );
     const got = await s3As(erin).send(new GetObjectCommand({ Bucket: "enforced-models", Key: "model.bin" }));
     assert.equal(await got.Body!.transformToString(), "weights");
+  });
+
+  it("simulates principals' and custom policies with the engine that enforces them", async () => {
+    const bob = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: "arn:aws:iam::000000000000:user/bob",
+        ActionNames: ["s3:GetObject", "s3:PutObject"],
+        ResourceArns: ["arn:aws:s3:::enforced-models/model.bin"],
+      }),
+    );
+    assert.deepEqual(
+      bob.EvaluationResults!.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision, r.MatchedStatements!.map((m) => `${m.SourcePolicyType}:${m.SourcePolicyId}`)]),
+      [
+        ["s3:GetObject", "arn:aws:s3:::enforced-models/model.bin", "allowed", ["aws-managed:AmazonS3ReadOnlyAccess"]],
+        ["s3:PutObject", "arn:aws:s3:::enforced-models/model.bin", "implicitDeny", []],
+      ],
+    );
+    const carol = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: "arn:aws:iam::000000000000:user/carol",
+        ActionNames: ["ec2:TerminateInstances", "ec2:DescribeVolumes"],
+        ContextEntries: [{ ContextKeyName: "aws:RequestedRegion", ContextKeyType: "string", ContextKeyValues: ["eu-west-1"] }],
+      }),
+    );
+    assert.deepEqual(carol.EvaluationResults!.map((r) => r.EvalDecision), ["explicitDeny", "allowed"]);
+    assert.deepEqual(carol.EvaluationResults![0].MatchedStatements, [{ SourcePolicyId: "uploads", SourcePolicyType: "user" }]);
+    const custom = await iam.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::data/*" })],
+        ActionNames: ["s3:GetObject"],
+        ResourceArns: ["arn:aws:s3:::data/x", "arn:aws:s3:::other/x"],
+      }),
+    );
+    assert.deepEqual(custom.EvaluationResults!.map((r) => r.EvalDecision), ["allowed", "implicitDeny"]);
+    assert.equal(custom.EvaluationResults![0].MatchedStatements![0].SourcePolicyId, "PolicyInputList.1");
+    await rejectsWith(iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: ["{not json"], ActionNames: ["s3:GetObject"] })), "MalformedPolicyDocumentException");
+    await rejectsWith(iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: "arn:aws:iam::000000000000:user/nobody", ActionNames: ["s3:GetObject"] })), "NoSuchEntityException");
+    const cli = await awsCli(stratus, ["iam", "simulate-principal-policy", "--policy-source-arn", "arn:aws:iam::000000000000:user/bob", "--action-names", "s3:ListBucket", "ec2:RunInstances"]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.deepEqual(JSON.parse(cli.stdout).EvaluationResults.map((r: any) => r.EvalDecision), ["allowed", "implicitDeny"]);
   });
 
   it("refuses the aws CLI the same way until a policy is attached", async () => {

@@ -19,7 +19,7 @@ import { AwsError } from "../../core/errors.js";
 import { conditionsHold, parseOperator, substitute, type Condition, type ConditionContext } from "../s3/access/conditions.js";
 import { wildcardMatch } from "../s3/access/wildcard.js";
 import { findPolicy } from "./lookup.js";
-import { IamStore } from "./store.js";
+import { IamStore, type RoleRecord, type UserRecord } from "./store.js";
 
 export type IdentityDecision = "Unrestricted" | "Allow" | "Deny" | "Neutral";
 
@@ -74,8 +74,39 @@ function statements(document: string): Statement[] {
   return out;
 }
 
-/** The documents that govern a principal, and its boundary's; undefined for an unrestricted caller. */
-function policiesOf(store: IamStore, principalArn: string): { documents: string[]; boundary?: string[] } | undefined {
+/** A policy document and where it comes from (what policy simulation reports). */
+export interface SourcedPolicy {
+  id: string;
+  type: "user" | "role" | "aws-managed" | "user-managed" | "none";
+  document: string;
+}
+
+export interface PolicySet {
+  policies: SourcedPolicy[];
+  /** The permissions boundary, when the principal has one. */
+  boundary?: SourcedPolicy[];
+}
+
+/** The policies of a user or role record: inline, then attached. */
+export function policiesOfEntity(store: IamStore, account: string, record: UserRecord | RoleRecord, kind: "user" | "role"): PolicySet {
+  const managed = (arn: string): SourcedPolicy | undefined => {
+    const resolved = findPolicy(store, account, arn);
+    if (!resolved) return undefined;
+    if (resolved.kind === "aws") return { id: resolved.policy.PolicyName, type: "aws-managed", document: resolved.policy.Document };
+    const version = resolved.policy.Versions.find((v) => v.VersionId === resolved.policy.DefaultVersionId);
+    return version && { id: resolved.policy.PolicyName, type: "user-managed", document: version.Document };
+  };
+  const policies = [
+    ...Object.entries(record.InlinePolicies).map(([id, document]): SourcedPolicy => ({ id, type: kind, document })),
+    ...record.AttachedPolicyArns.map(managed).filter((p): p is SourcedPolicy => p !== undefined),
+  ];
+  if (!record.PermissionsBoundaryArn) return { policies };
+  const boundary = managed(record.PermissionsBoundaryArn);
+  return { policies, boundary: boundary ? [boundary] : [] };
+}
+
+/** The policies that govern a principal; undefined for an unrestricted caller (an account root). */
+function policiesOf(store: IamStore, principalArn: string): PolicySet | undefined {
   const user = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(principalArn);
   const role = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(principalArn);
   const match = user ?? role;
@@ -83,16 +114,8 @@ function policiesOf(store: IamStore, principalArn: string): { documents: string[
   const account = match[1];
   const record = user ? store.users(account).get(match[2].toLowerCase()) : store.roles(account).get(match[2].toLowerCase());
   // A principal whose user or role was deleted keeps its credentials on AWS too, but with no permissions.
-  if (!record) return { documents: [] };
-  const documentOf = (arn: string): string | undefined => {
-    const resolved = findPolicy(store, account, arn);
-    if (!resolved) return undefined;
-    if (resolved.kind === "aws") return resolved.policy.Document;
-    return resolved.policy.Versions.find((v) => v.VersionId === resolved.policy.DefaultVersionId)?.Document;
-  };
-  const documents = [...Object.values(record.InlinePolicies), ...record.AttachedPolicyArns.map(documentOf)].filter((d): d is string => d !== undefined);
-  const boundary = record.PermissionsBoundaryArn ? documentOf(record.PermissionsBoundaryArn) : undefined;
-  return { documents, boundary: record.PermissionsBoundaryArn ? (boundary ? [boundary] : []) : undefined };
+  if (!record) return { policies: [] };
+  return policiesOfEntity(store, account, record, user ? "user" : "role");
 }
 
 function serviceOf(action: string): string {
@@ -112,31 +135,42 @@ function resourceApplies(patterns: string[], request: IdentityRequest, effect: "
   });
 }
 
-function evaluate(documents: string[], request: IdentityRequest): "Allow" | "Deny" | "Neutral" {
-  let allowed = false;
-  for (const document of documents) {
-    for (const s of statements(document)) {
+/** The decision of a set of policies, and the policies whose statements made it. */
+export function evaluatePolicies(policies: SourcedPolicy[], request: IdentityRequest): { decision: "Allow" | "Deny" | "Neutral"; matched: SourcedPolicy[] } {
+  const allowing: SourcedPolicy[] = [];
+  const denying: SourcedPolicy[] = [];
+  for (const policy of policies) {
+    for (const s of statements(policy.document)) {
       const actionHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, request.action, true));
       if (s.actions && !actionHit(s.actions)) continue;
       if (s.notActions && actionHit(s.notActions)) continue;
       if (s.resources && !resourceApplies(s.resources, request, s.effect)) continue;
       if (s.notResources && request.resource !== undefined && resourceApplies(s.notResources, request, s.effect)) continue;
       if (!conditionsHold(s.conditions, request.context)) continue;
-      if (s.effect === "Deny") return "Deny";
-      allowed = true;
+      const list = s.effect === "Deny" ? denying : allowing;
+      if (!list.includes(policy)) list.push(policy);
     }
   }
-  return allowed ? "Allow" : "Neutral";
+  if (denying.length) return { decision: "Deny", matched: denying };
+  return allowing.length ? { decision: "Allow", matched: allowing } : { decision: "Neutral", matched: [] };
 }
 
 /** What the caller's identity-based policies say about a request. */
 export function identityDecision(cloud: Cloud, request: IdentityRequest): IdentityDecision {
-  const policies = policiesOf(new IamStore(cloud), request.principalArn);
-  if (!policies) return "Unrestricted";
-  const decision = evaluate(policies.documents, request);
-  if (decision !== "Allow" || !policies.boundary) return decision;
-  const bounded = evaluate(policies.boundary, request);
-  return bounded === "Allow" ? "Allow" : bounded === "Deny" ? "Deny" : "Neutral";
+  const set = policiesOf(new IamStore(cloud), request.principalArn);
+  if (!set) return "Unrestricted";
+  return combined(set, request).decision;
+}
+
+/** A policy set's decision, capped by its permissions boundary. */
+export function combined(set: PolicySet, request: IdentityRequest): { decision: "Allow" | "Deny" | "Neutral"; matched: SourcedPolicy[]; boundaryAllows?: boolean } {
+  const result = evaluatePolicies(set.policies, request);
+  if (!set.boundary) return result;
+  const bounded = evaluatePolicies(set.boundary, request);
+  const boundaryAllows = bounded.decision === "Allow";
+  if (bounded.decision === "Deny") return { ...bounded, boundaryAllows };
+  if (result.decision === "Allow" && !boundaryAllows) return { decision: "Neutral", matched: [], boundaryAllows };
+  return { ...result, boundaryAllows };
 }
 
 /** The global condition keys of a request. */

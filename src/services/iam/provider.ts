@@ -1,7 +1,8 @@
 /**
  * IAM as the exercise uses it: roles with trust policies, inline and managed
  * policies (AWS's catalogue and the account's own, with versions), instance
- * profiles, users and access keys. Stored and validated; not enforced yet.
+ * profiles, users and access keys; identity policies are enforced
+ * (enforce.ts) and can be simulated (simulation.ts).
  * The provider merges the operations of small modules, one per family.
  */
 import type { Cloud } from "../../cloud.js";
@@ -14,6 +15,7 @@ import { InlinePolicyOperations } from "./inline-policies.js";
 import { InstanceProfileOperations } from "./instance-profiles.js";
 import { PolicyOperations } from "./policies.js";
 import { RoleOperations } from "./roles.js";
+import { SimulationOperations } from "./simulation.js";
 import { IamStore } from "./store.js";
 import { UserOperations } from "./users.js";
 
@@ -30,6 +32,7 @@ export class IamProvider implements ServiceProvider {
       new InstanceProfileOperations(cloud, this.store),
       new UserOperations(cloud, this.store),
       new AccountOperations(this.store),
+      new SimulationOperations(this.store),
     ] satisfies Array<Partial<IamOperations>>;
     composeOperations(this, modules);
   }
