@@ -29,9 +29,9 @@ export function platformOf(record: InstanceRecord): string {
 }
 
 /**
- * Charges the part [from, to) of a run that began at `runStart` (and, when
- * `runEnd` is set, ended then). Windows never straddle an hour: the metrics
- * periods are five minutes long.
+ * Charges the part [from, to) of a run that began at `run.start` (and, when
+ * `run.end` is set, ended then). [from, to) lies inside one metrics period of
+ * five minutes, so inside one hour.
  */
 export function chargeInstance(cloud: Cloud, scope: Scope, record: InstanceRecord, from: number, to: number, run: { start: number; end?: number }): void {
   let ms = to - from;
