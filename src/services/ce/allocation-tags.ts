@@ -6,7 +6,6 @@
  * grouping, filters and GetTags until it is activated again.
  */
 import type { Cloud } from "../../cloud.js";
-import { AwsError } from "../../core/errors.js";
 import type {
   CostAllocationTag,
   ListCostAllocationTagsRequest,
@@ -16,7 +15,7 @@ import type {
 } from "../../generated/ce.js";
 import type { ScopedCollection } from "../../state/documents.js";
 import type { UsageLedger, UsageRow } from "./ledger.js";
-import { validation } from "./periods.js";
+import { paginate, validation } from "./periods.js";
 
 interface TagStatus {
   TagKey: string;
@@ -65,11 +64,8 @@ export class AllocationTags {
     if (input.Type === "AWSGenerated") tags = [];
     if (input.Status) tags = tags.filter((t) => t.Status === input.Status);
     if (input.TagKeys?.length) tags = tags.filter((t) => input.TagKeys!.includes(t.TagKey));
-    const offset = input.NextToken === undefined ? 0 : Number(Buffer.from(input.NextToken, "base64").toString("utf8"));
-    if (!Number.isInteger(offset) || offset < 0 || offset > tags.length) throw new AwsError("InvalidNextTokenException", "The next token is invalid.", { status: 400 });
-    const size = input.MaxResults ?? 100;
-    const page = tags.slice(offset, offset + size);
-    return { CostAllocationTags: page, ...(offset + size < tags.length ? { NextToken: Buffer.from(String(offset + size)).toString("base64") } : {}) };
+    const page = paginate(tags, input.MaxResults, input.NextToken, 100);
+    return { CostAllocationTags: page.items, ...(page.next ? { NextToken: page.next } : {}) };
   }
 
   update(input: UpdateCostAllocationTagsStatusRequest, account: string): UpdateCostAllocationTagsStatusResponse {

@@ -1,4 +1,4 @@
-/** Cost Explorer's time periods: parsing DateInterval, and splitting it by granularity. */
+/** Cost Explorer's time periods (parsing DateInterval, splitting it by granularity), and its paging. */
 import { AwsError } from "../../core/errors.js";
 import type { DateInterval, Granularity } from "../../generated/ce.js";
 import { HOUR_MS } from "./ledger.js";
@@ -65,4 +65,16 @@ export function formatWindow(window: Window, granularity: Granularity): DateInte
 export function monthStart(time: number): number {
   const d = new Date(time);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+/** Pages of a list in a stable order; the token is the offset (default page size: `defaultSize`). */
+export function paginate<T>(items: T[], maxResults: number | undefined, token: string | undefined, defaultSize: number): { items: T[]; next?: string } {
+  let offset = 0;
+  if (token !== undefined) {
+    offset = Number(Buffer.from(token, "base64").toString("utf8"));
+    if (!Number.isInteger(offset) || offset < 0 || offset > items.length) throw new AwsError("InvalidNextTokenException", "The next page token is invalid.", { status: 400 });
+  }
+  const size = maxResults ?? defaultSize;
+  const slice = items.slice(offset, offset + size);
+  return { items: slice, next: offset + size < items.length ? Buffer.from(String(offset + size)).toString("base64") : undefined };
 }

@@ -39,7 +39,7 @@ import { BillingMetrics } from "./billing-metrics.js";
 import { checkExpression, DIMENSIONS, dimensionValue, GROUPABLE, matches, normalizationFactor } from "./expression.js";
 import { forecast } from "./forecast.js";
 import { usageLedger, type UsageLedger, type UsageRow } from "./ledger.js";
-import { formatWindow, monthStart, parsePeriod, splitPeriod, validation, type Window } from "./periods.js";
+import { formatWindow, monthStart, paginate, parsePeriod, splitPeriod, validation, type Window } from "./periods.js";
 
 type Implemented = Pick<
   CostExplorerOperations,
@@ -205,7 +205,7 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
     }
     const search = input.SearchString?.toLowerCase();
     const all = [...values].filter((v) => !search || v.toLowerCase().includes(search)).sort();
-    const page = paginate(all, input.MaxResults, input.NextPageToken);
+    const page = paginate(all, input.MaxResults, input.NextPageToken, 1000);
     return {
       DimensionValues: page.items.map((Value) => ({ Value, Attributes: (input.Dimension === "LINKED_ACCOUNT" ? { description: `Account ${Value}` } : {}) as Record<string, string> })),
       ReturnSize: page.items.length,
@@ -225,7 +225,7 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
     }
     const search = input.SearchString?.toLowerCase();
     const all = [...found].filter((v) => !search || v.toLowerCase().includes(search)).sort();
-    const page = paginate(all, input.MaxResults, input.NextPageToken);
+    const page = paginate(all, input.MaxResults, input.NextPageToken, 1000);
     return { Tags: page.items, ReturnSize: page.items.length, TotalSize: all.length, ...(page.next ? { NextPageToken: page.next } : {}) };
   }
 
@@ -273,16 +273,4 @@ export class CostExplorerProvider implements ServiceProvider, Implemented {
 function groupKey(group: GroupDefinition, row: UsageRow): string {
   if (group.Type === "TAG") return `${group.Key}$${row.tags?.[group.Key!] ?? ""}`;
   return dimensionValue(row, group.Key!) ?? "";
-}
-
-/** Pages of a sorted list; the token is the offset. */
-function paginate(items: string[], maxResults: number | undefined, token: string | undefined): { items: string[]; next?: string } {
-  let offset = 0;
-  if (token !== undefined) {
-    offset = Number(Buffer.from(token, "base64").toString("utf8"));
-    if (!Number.isInteger(offset) || offset < 0 || offset > items.length) throw new AwsError("InvalidNextTokenException", "The next page token is invalid.", { status: 400 });
-  }
-  const size = maxResults ?? 1000;
-  const slice = items.slice(offset, offset + size);
-  return { items: slice, next: offset + size < items.length ? Buffer.from(String(offset + size)).toString("base64") : undefined };
 }

@@ -173,22 +173,29 @@ export function combined(set: PolicySet, request: IdentityRequest): { decision: 
   return { ...result, boundaryAllows };
 }
 
-/** The global condition keys of a request. */
+/**
+ * The global condition keys of a request (bucket policies and identity
+ * policies alike). An empty principal ARN is an anonymous caller: no principal
+ * keys. Conditions see an assumed-role session as its role's ARN.
+ */
 export function globalContext(cloud: Cloud, caller: { principalArn: string; account: string; region: string; sourceIp: string; secure: boolean }): ConditionContext {
   const now = cloud.clock.now();
-  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(caller.principalArn);
-  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(caller.principalArn);
-  return {
-    "aws:principalarn": session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : caller.principalArn,
-    "aws:principalaccount": caller.account,
-    "aws:principaltype": session ? "AssumedRole" : "User",
-    "aws:username": user?.[1],
+  const context: ConditionContext = {
     "aws:requestedregion": caller.region,
-    "aws:sourceip": caller.sourceIp.startsWith("::ffff:") ? caller.sourceIp.slice(7) : caller.sourceIp,
+    "aws:sourceip": caller.sourceIp.startsWith("::ffff:") && caller.sourceIp.includes(".") ? caller.sourceIp.slice(7) : caller.sourceIp,
     "aws:securetransport": String(caller.secure),
     "aws:currenttime": new Date(now).toISOString(),
     "aws:epochtime": String(Math.floor(now / 1000)),
   };
+  const arn = caller.principalArn;
+  if (!arn) return context;
+  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  const user = /:user\/(?:.*\/)?([^/]+)$/.exec(arn);
+  context["aws:principalaccount"] = caller.account;
+  context["aws:principalarn"] = session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : arn;
+  context["aws:principaltype"] = session ? "AssumedRole" : arn.endsWith(":root") ? "Account" : "User";
+  if (user) context["aws:username"] = user[1];
+  return context;
 }
 
 /** AWS's wording for a request identity policies refuse. */

@@ -178,6 +178,12 @@ export function safeAddress(record: { request: HttpRequest }): { bucket?: string
   }
 }
 
+/** The bucket and key an answered request named: its parsed input's, else its path's (see safeAddress). */
+export function requestAddress(record: { request: HttpRequest; input?: Record<string, unknown> }): { bucket?: string; key?: string } {
+  if (record.input?.Bucket === undefined) return safeAddress(record);
+  return { bucket: record.input.Bucket as string, key: (record.input.Key as string | undefined) || undefined };
+}
+
 export class S3Protocol extends RestXmlProtocol {
   protected override route(request: HttpRequest, model: ServiceModel): RouteMatch | undefined {
     const site = websiteHost(request.headers["host"]);

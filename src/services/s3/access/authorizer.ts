@@ -34,10 +34,6 @@ export function aclWithEnforcedOwnership(): AwsError {
   return new AwsError("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting", { status: 400 });
 }
 
-function normaliseIp(ip: string): string {
-  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
-}
-
 export class Authorizer implements S3Authorizer {
   constructor(
     private readonly cloud: Cloud,
@@ -51,7 +47,7 @@ export class Authorizer implements S3Authorizer {
       if (ctx.anonymous) throw accessDenied();
       // ListBuckets, CreateBucket: the caller's identity policies alone decide.
       const resource = request.bucketName !== undefined ? `arn:aws:s3:::${request.bucketName}` : undefined;
-      const identity = this.identity(request, resource, {});
+      const identity = this.identity(request, resource, this.globalContext(request));
       if (identity !== "Allow" && identity !== "Unrestricted") throw this.identityRefusal(request, resource, identity);
       return;
     }
@@ -83,9 +79,7 @@ export class Authorizer implements S3Authorizer {
 
   /** What the caller's IAM identity policies say (Unrestricted for an account root). */
   private identity(request: AccessRequest, resource: string | undefined, context: ConditionContext): IdentityDecision {
-    const { ctx } = request;
-    const global = globalContext(this.cloud, { principalArn: ctx.principalArn, account: ctx.account, region: ctx.region, sourceIp: ctx.sourceIp, secure: ctx.secure });
-    return identityDecision(this.cloud, { principalArn: ctx.principalArn, action: request.action, resource, context: { ...global, ...context } });
+    return identityDecision(this.cloud, { principalArn: request.ctx.principalArn, action: request.action, resource, context });
   }
 
   private identityRefusal(request: AccessRequest, resource: string | undefined, decision: IdentityDecision): AwsError {
@@ -103,27 +97,21 @@ export class Authorizer implements S3Authorizer {
     };
   }
 
+  private globalContext(request: AccessRequest): ConditionContext {
+    const { ctx } = request;
+    return globalContext(this.cloud, { principalArn: ctx.anonymous ? "" : ctx.principalArn, account: ctx.account, region: ctx.region, sourceIp: ctx.sourceIp, secure: ctx.secure });
+  }
+
   private context(request: AccessRequest, bucket: BucketRecord): ConditionContext {
     const { ctx } = request;
-    const now = this.cloud.clock.now();
     const context: ConditionContext = {
-      "aws:securetransport": String(ctx.secure),
-      "aws:sourceip": normaliseIp(ctx.sourceIp),
-      "aws:currenttime": new Date(now).toISOString(),
-      "aws:epochtime": String(Math.floor(now / 1000)),
+      ...this.globalContext(request),
       "aws:useragent": ctx.request.headers["user-agent"],
       "aws:referer": ctx.request.headers["referer"],
       "s3:resourceaccount": bucket.account,
       "s3:signatureversion": ctx.anonymous ? undefined : "AWS4-HMAC-SHA256",
       "s3:authtype": ctx.anonymous ? undefined : ctx.request.query.some(([k]) => k === "X-Amz-Signature") ? "REST-QUERY-STRING" : "REST-HEADER",
     };
-    if (!ctx.anonymous) {
-      context["aws:principalaccount"] = ctx.account;
-      context["aws:principalarn"] = principalArnForConditions(ctx.principalArn);
-      context["aws:principaltype"] = ctx.principalArn.includes(":assumed-role/") ? "AssumedRole" : ctx.principalArn.endsWith(":root") ? "Account" : "User";
-      const user = /:user\/(?:.*\/)?([^/]+)$/.exec(ctx.principalArn);
-      if (user) context["aws:username"] = user[1];
-    }
     if (request.versionId !== undefined) context["s3:versionid"] = request.versionId;
     for (const [key, value] of Object.entries(request.conditions)) context[key.toLowerCase()] = value;
     const sse = ctx.request.headers["x-amz-server-side-encryption"];
@@ -186,10 +174,4 @@ export class Authorizer implements S3Authorizer {
     const block = this.state.publicAccessBlock(bucket.name);
     if (block.BlockPublicAcls && (PUBLIC_CANNED_ACLS.has(input.ACL ?? "") || isAclPublic(grants))) throw accessDenied();
   }
-}
-
-/** Conditions see an assumed-role session as its role's ARN (aws:PrincipalArn is the role). */
-function principalArnForConditions(arn: string): string {
-  const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
-  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : arn;
 }

@@ -11,7 +11,7 @@ import { usagePrefix } from "../../pricing/catalog.js";
 import { dataTransferOutRate, s3RequestRate } from "../../pricing/rates.js";
 import type { CompletedRequest } from "../../types.js";
 import { S3Base } from "../base.js";
-import { safeAddress } from "../protocol.js";
+import { requestAddress } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 import { bucketCostTags, S3_SERVICE } from "./storage.js";
 
@@ -45,7 +45,7 @@ export class BillingModule extends S3Base {
   onRequestCompleted(record: CompletedRequest): void {
     const operation = record.operation;
     if (!operation) return;
-    const name = record.input?.Bucket !== undefined ? (record.input.Bucket as string) : safeAddress(record).bucket;
+    const name = requestAddress(record).bucket;
     if (!name) return;
     const bucket = this.store.bucket(name);
     if (!bucket) return;

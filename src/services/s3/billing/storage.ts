@@ -11,20 +11,21 @@ import { s3StorageRate, s3StorageUsage } from "../../pricing/rates.js";
 import type { Tag } from "../../../generated/s3.js";
 import { BucketConfigs } from "../ext/configs.js";
 import type { BucketRecord } from "../hooks.js";
+import { STORAGE_TYPE } from "../metrics/sink.js";
 
 export const S3_SERVICE = "Amazon Simple Storage Service";
 const GIB = 1024 ** 3;
 
-/** The operation and usage type group S3 bills each storage class's storage under. */
-const STORAGE: Record<string, { operation: string; group: string }> = {
-  STANDARD: { operation: "StandardStorage", group: "S3: Storage - Standard" },
-  REDUCED_REDUNDANCY: { operation: "ReducedRedundancyStorage", group: "S3: Storage - Reduced Redundancy" },
-  STANDARD_IA: { operation: "StandardIAStorage", group: "S3: Storage - Standard Infrequent Access" },
-  ONEZONE_IA: { operation: "OneZoneIAStorage", group: "S3: Storage - One Zone Infrequent Access" },
-  INTELLIGENT_TIERING: { operation: "IntelligentTieringFAStorage", group: "S3: Storage - Intelligent-Tiering" },
-  GLACIER_IR: { operation: "GlacierInstantRetrievalStorage", group: "S3: Storage - Glacier Instant Retrieval" },
-  GLACIER: { operation: "GlacierStorage", group: "S3: Storage - Glacier" },
-  DEEP_ARCHIVE: { operation: "DeepArchiveStorage", group: "S3: Storage - Glacier Deep Archive" },
+/** The usage type group S3 bills each storage class's storage under (the operation is its StorageType). */
+const USAGE_GROUP: Record<string, string> = {
+  STANDARD: "S3: Storage - Standard",
+  REDUCED_REDUNDANCY: "S3: Storage - Reduced Redundancy",
+  STANDARD_IA: "S3: Storage - Standard Infrequent Access",
+  ONEZONE_IA: "S3: Storage - One Zone Infrequent Access",
+  INTELLIGENT_TIERING: "S3: Storage - Intelligent-Tiering",
+  GLACIER_IR: "S3: Storage - Glacier Instant Retrieval",
+  GLACIER: "S3: Storage - Glacier",
+  DEEP_ARCHIVE: "S3: Storage - Glacier Deep Archive",
 };
 
 /** A bucket's tags, which Cost Explorer groups and filters its costs by. */
@@ -46,18 +47,18 @@ export function chargeStorage(cloud: Cloud, bucket: BucketRecord, bytesByClass: 
     const items: UsageItem[] = [];
     for (const [storageClass, bytes] of bytesByClass) {
       if (bytes <= 0) continue;
-      const spec = STORAGE[storageClass] ?? STORAGE.STANDARD;
+      const known = storageClass in STORAGE_TYPE ? storageClass : "STANDARD";
       const months = (hour + HOUR_MS - from) / HOUR_MS / hoursInMonth(hour);
       const quantity = (bytes / GIB) * months;
       items.push({
         service: S3_SERVICE,
         usageType: `${prefix}${s3StorageUsage(storageClass)}`,
-        operation: spec.operation,
+        operation: STORAGE_TYPE[known],
         unit: "GB-Mo",
         resource: bucket.name,
         quantity,
         cost: quantity * s3StorageRate(storageClass, bucket.region),
-        usageGroup: spec.group,
+        usageGroup: USAGE_GROUP[known],
         tags,
       });
     }

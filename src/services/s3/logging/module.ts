@@ -17,7 +17,7 @@ import { BucketConfigs } from "../ext/configs.js";
 import type { StoredLockConfig } from "../object-lock/state.js";
 import { LOG_DELIVERY, type StoredAcl } from "../access/acl.js";
 import { evaluatePolicy, parseBucketPolicy } from "../access/policy.js";
-import { safeAddress } from "../protocol.js";
+import { requestAddress } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 import { quoteEtag } from "../validation.js";
 import { formatRecord } from "./format.js";
@@ -119,7 +119,7 @@ export class LoggingModule extends S3Base implements Implemented {
 
   /** Every answered request to a logged bucket becomes a record. */
   onRequestCompleted(record: CompletedRequest): void {
-    const address = record.input?.Bucket !== undefined ? { bucket: record.input.Bucket as string, key: (record.input.Key as string | undefined) || undefined } : safeAddress(record);
+    const address = requestAddress(record);
     const name = address.bucket;
     if (!name) return;
     const config = this.configs.get<LoggingEnabled>("logging", name);

@@ -10,21 +10,9 @@ import { S3Base } from "../base.js";
 import { bucketCostTags, chargeStorage } from "../billing/storage.js";
 import { nextMidnight } from "../lifecycle/evaluate.js";
 import type { S3Provider } from "../provider.js";
-import { publishS3 } from "./sink.js";
+import { publishS3, STORAGE_TYPE } from "./sink.js";
 
 export const DAILY_JOB = "s3.metrics.daily";
-
-/** S3's StorageType dimension for each storage class. */
-const STORAGE_TYPE: Record<string, string> = {
-  STANDARD: "StandardStorage",
-  REDUCED_REDUNDANCY: "ReducedRedundancyStorage",
-  STANDARD_IA: "StandardIAStorage",
-  ONEZONE_IA: "OneZoneIAStorage",
-  INTELLIGENT_TIERING: "IntelligentTieringFAStorage",
-  GLACIER_IR: "GlacierInstantRetrievalStorage",
-  GLACIER: "GlacierStorage",
-  DEEP_ARCHIVE: "DeepArchiveStorage",
-};
 
 interface Usage {
   bucket: string;

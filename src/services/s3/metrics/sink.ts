@@ -3,6 +3,18 @@ import type { Cloud } from "../../../cloud.js";
 import { metricSink, type BuiltInDatum } from "../../cloudwatch/publish.js";
 import type { Scope } from "../../../state/documents.js";
 
+/** S3's name for each storage class's storage: the StorageType dimension, and the operation it is billed under. */
+export const STORAGE_TYPE: Record<string, string> = {
+  STANDARD: "StandardStorage",
+  REDUCED_REDUNDANCY: "ReducedRedundancyStorage",
+  STANDARD_IA: "StandardIAStorage",
+  ONEZONE_IA: "OneZoneIAStorage",
+  INTELLIGENT_TIERING: "IntelligentTieringFAStorage",
+  GLACIER_IR: "GlacierInstantRetrievalStorage",
+  GLACIER: "GlacierStorage",
+  DEEP_ARCHIVE: "DeepArchiveStorage",
+};
+
 export function publishS3(cloud: Cloud, scope: Scope, data: BuiltInDatum[]): void {
   if (data.length === 0) return;
   const sink = metricSink(cloud) as Partial<ReturnType<typeof metricSink>>;

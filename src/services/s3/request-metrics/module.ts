@@ -26,7 +26,7 @@ import { S3Base } from "../base.js";
 import { S3Errors } from "../errors.js";
 import { BucketConfigs } from "../ext/configs.js";
 import { publishS3 } from "../metrics/sink.js";
-import { safeAddress } from "../protocol.js";
+import { requestAddress } from "../protocol.js";
 import type { S3Provider } from "../provider.js";
 
 type Implemented = Pick<
@@ -167,7 +167,7 @@ export class RequestMetricsModule extends S3Base implements Implemented {
 
   /** Counts an answered request for every configuration of its bucket whose filter it matches. */
   onRequestCompleted(record: CompletedRequest): void {
-    const address = record.input?.Bucket !== undefined ? { bucket: record.input.Bucket as string, key: (record.input.Key as string | undefined) || undefined } : safeAddress(record);
+    const address = requestAddress(record);
     const name = address.bucket;
     if (!name) return;
     const configs = this.configs.get<Record<string, MetricsConfiguration>>("metrics", name);
