@@ -40,6 +40,7 @@ import {
 import { GetProductsCommand, PricingClient } from "@aws-sdk/client-pricing";
 import { CreateBucketCommand, GetObjectCommand, PutBucketTaggingCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { RunningStratus } from "../../src/index.js";
+import { onDemandUsd } from "../support/pricing.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
 const COMPUTE = "Amazon Elastic Compute Cloud - Compute";
@@ -73,10 +74,7 @@ async function onDemandPrice(pricing: PricingClient, type: string): Promise<numb
       ],
     }),
   );
-  const item = JSON.parse(PriceList![0] as string);
-  const [offer] = Object.values(item.terms.OnDemand) as any[];
-  const [dim] = Object.values(offer.priceDimensions) as any[];
-  return Number(dim.pricePerUnit.USD);
+  return onDemandUsd(JSON.parse(PriceList![0] as string));
 }
 
 describe("Cost Explorer", () => {

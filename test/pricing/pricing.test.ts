@@ -15,17 +15,11 @@ import {
   type Filter,
 } from "@aws-sdk/client-pricing";
 import type { RunningStratus } from "../../src/index.js";
+import { onDemandUsd } from "../support/pricing.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
 function term(Field: string, Value: string): Filter {
   return { Type: "TERM_MATCH", Field, Value };
-}
-
-/** The single OnDemand USD price of a price-list item. */
-function onDemandUsd(item: any): number {
-  const [offer] = Object.values(item.terms.OnDemand) as any[];
-  const [dimension] = Object.values(offer.priceDimensions) as any[];
-  return Number(dimension.pricePerUnit.USD);
 }
 
 describe("Pricing", () => {
