@@ -5,13 +5,14 @@
  *   1. the root: an overlay with the host's root file system below and the
  *      instance's own directory above (its root volume: writes stay there,
  *      across stops, until it is terminated), with its own /proc, /sys,
- *      /dev (a few device nodes), /tmp and /run, and /home and /root of its
- *      own;
+ *      /dev (a few device nodes, and its EBS volumes'), /tmp and /run, and
+ *      /home and /root of its own;
  *   2. its hostname (ip-10-0-0-5, as EC2 names instances);
  *   3. inside that root, what cloud-init does: the image's default user, with
  *      the launch key pair's public key and sudo; an SSH server (when the
- *      host has openssh-server) with host keys of its own; the services
- *      enabled with systemctl (see systemctl.ts); scripts in
+ *      host has openssh-server) with host keys of its own; its /etc/fstab
+ *      entries for its EBS volumes mounted; the services enabled with
+ *      systemctl (see systemctl.ts); scripts in
  *      /var/lib/cloud/scripts/per-boot at every boot, then the user data —
  *      a script starting with `#!` — on the first boot only, as root, its
  *      output in /var/log/cloud-init-output.log and on the console;
@@ -19,13 +20,14 @@
  *      until the host kills it, which ends every process of the instance.
  *
  * Arguments: the instance's directory, its hostname, the image's default
- * user, its region and the URL at which it reaches Stratus's API (exported as
+ * user, its region, the URL at which it reaches Stratus's API (exported as
  * AWS_ENDPOINT_URL, with AWS_DEFAULT_REGION, to the user data and in
- * /etc/environment for logins).
+ * /etc/environment for logins) and shell lines that make its EBS volumes'
+ * device nodes in the /dev directory they get as $1.
  */
 export const BOOT_SCRIPT = String.raw`
 set -e
-dir=$1; name=$2; user=$3; region=$4; endpoint=$5
+dir=$1; name=$2; user=$3; region=$4; endpoint=$5; devices=$6
 root=$dir/root
 mkdir -p "$dir/upper" "$dir/work" "$root"
 mount --make-rprivate /
@@ -52,6 +54,11 @@ ln -s /proc/self/fd/1 "$root/dev/stdout"
 ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
+# Its EBS volumes' device nodes; then its host pid (this shell's, through the host's /proc, which
+# is still mounted here), through which the host adds and removes nodes while it runs.
+[ -z "$devices" ] || sh -c "$devices" sh "$root/dev"
+read -r hostpid _ < /proc/self/stat
+echo "$hostpid" > "$dir/init-pid.new" && mv "$dir/init-pid.new" "$dir/init-pid"
 hostname "$name"
 # Namespaces, not a VM: the instance shares the host's kernel, so it may not load modules,
 # set the host's clock or reboot it.
@@ -92,6 +99,16 @@ exec $drop /usr/sbin/chroot "$root" /bin/sh -c '
     for key in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -l -f "$key"; done
     echo "-----END SSH HOST KEY FINGERPRINTS-----"
   fi
+  # Its /etc/fstab entries for its EBS volumes (by UUID=, LABEL= or device) are mounted, as at boot on EC2.
+  for dev in /dev/nvme[1-9]*n1 /dev/xvd[b-z]*; do
+    [ -b "$dev" ] || continue
+    uuid=$(blkid -s UUID -o value "$dev" 2>/dev/null); label=$(blkid -s LABEL -o value "$dev" 2>/dev/null)
+    grep -v "^[[:space:]]*#" /etc/fstab 2>/dev/null | while read -r spec mnt type opts rest; do
+      case "$spec" in "UUID=$uuid"|"LABEL=$label"|"$dev") ;; *) continue ;; esac
+      [ "$spec" = "UUID=" ] || [ "$spec" = "LABEL=" ] && continue
+      mkdir -p "$mnt" && mount -t "$type" -o "$opts" "$dev" "$mnt" && echo "[stratus] mounted $dev on $mnt"
+    done
+  done
   # Services enabled with systemctl (the one Stratus puts in /usr/local/sbin) start at every boot.
   [ -x /usr/local/sbin/systemctl ] && /usr/local/sbin/systemctl --boot
   for script in /var/lib/cloud/scripts/per-boot/*; do

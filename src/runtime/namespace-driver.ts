@@ -16,7 +16,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import type { DriverInstance, InstanceDriver, Transition, Usage } from "../services/ec2/instances/driver.js";
+import type { DriverInstance, InstanceDriver, Transition, Usage, VolumeBytes } from "../services/ec2/instances/driver.js";
 import { MockDriver } from "../services/ec2/instances/mock-driver.js";
 import { typeShape } from "../services/ec2/instance-types/catalog.js";
 import { BOOT_SCRIPT } from "./boot-script.js";
@@ -24,6 +24,7 @@ import { cpuTimeNs, createCgroup, removeCgroup } from "./cgroup.js";
 import { SYSTEMCTL } from "./systemctl.js";
 import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
+import { InstanceVolumes, insideInstance, waitForInitPid } from "./instance-volumes.js";
 import { dropImdsAddress, enableEgress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
 
 const JOIN_CGROUP = `[ -n "$1" ] && echo $$ > "$1" 2>/dev/null; shift; exec "$@"`;
@@ -55,6 +56,8 @@ export class NamespaceDriver implements InstanceDriver {
   /** What the host serves instances on 169.254.169.254 (from the first boot on): IMDS and the API. */
   private hostServices: { imds: ImdsServer; api: ApiForwarder; undoEgress?: () => Promise<void> } | undefined;
   private source: ImdsSource | undefined;
+  /** Data volumes as block devices (once EC2 binds the volumes' bytes). */
+  private volumes: InstanceVolumes | undefined;
 
   constructor(
     /** Where instances keep their root volumes, consoles and pid files. */
@@ -67,6 +70,11 @@ export class NamespaceDriver implements InstanceDriver {
   /** EC2 tells the driver how to answer metadata requests. */
   bindMetadata(source: ImdsSource): void {
     this.source = source;
+  }
+
+  /** EC2 gives the driver the volumes' files (they become the instances' block devices). */
+  bindVolumes(bytes: VolumeBytes): void {
+    this.volumes = new InstanceVolumes(bytes);
   }
 
   instanceDir(instanceId: string): string {
@@ -116,6 +124,16 @@ export class NamespaceDriver implements InstanceDriver {
     });
   }
 
+  volumesChanged(instance: DriverInstance): void {
+    this.enqueue(instance.instanceId, async () => {
+      if (!this.processes.has(instance.instanceId) || !this.volumes) return;
+      // A boot that just began writes the pid once its /dev is in place.
+      const pid = await waitForInitPid(path.join(this.instanceDir(instance.instanceId), "init-pid"));
+      if (!pid) return;
+      await this.volumes.sync(instance, insideInstance(pid, path.join(this.instanceDir(instance.instanceId), "root/dev")));
+    });
+  }
+
   private remember(instanceId: string, publicIp: string | undefined): void {
     if (publicIp) this.publicIps.set(instanceId, publicIp);
     else this.publicIps.delete(instanceId);
@@ -136,6 +154,7 @@ export class NamespaceDriver implements InstanceDriver {
 
   /** Real activity since the last report (the window's length is the clock's; the activity is what happened). */
   usage(instance: DriverInstance): Usage {
+    this.volumes?.recordIo(instance.instanceId);
     const now = this.sample(instance.instanceId);
     const last = this.samples.get(instance.instanceId);
     this.samples.set(instance.instanceId, now);
@@ -170,6 +189,7 @@ export class NamespaceDriver implements InstanceDriver {
       // no instance ever ran here
     }
     for (const id of entries.filter((name) => name.startsWith("i-"))) this.enqueue(id, () => this.kill(id));
+    this.volumes?.releaseStale();
     for (const instance of running) this.enqueue(instance.instanceId, () => this.startOrSay(instance));
   }
 
@@ -230,12 +250,14 @@ export class NamespaceDriver implements InstanceDriver {
     this.remember(id, instance.publicIpAddress);
     const procs = createCgroup(id);
     const hostname = `ip-${instance.privateIpAddress.replace(/\./g, "-")}`;
+    const devices = (await this.volumes?.boot(instance)) ?? "";
+    rmSync(path.join(dir, "init-pid"), { force: true });
     const console = openSync(path.join(dir, "console.log"), "w");
     let child: ChildProcess;
     try {
       // The first shell joins the instance's cgroup (on the host: `ip netns exec` hides the host's
       // /sys/fs/cgroup) and becomes `ip`, then `unshare`: everything the instance runs is counted.
-      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName), instance.scope.region, INSTANCE_ENDPOINT];
+      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName), instance.scope.region, INSTANCE_ENDPOINT, devices];
       child = spawn("/bin/sh", ["-c", JOIN_CGROUP, "sh", procs, "/usr/sbin/ip", "netns", "exec", netnsName(id), ...boot], { stdio: ["ignore", console, console] });
     } finally {
       closeSync(console);
@@ -264,6 +286,8 @@ export class NamespaceDriver implements InstanceDriver {
     this.processes.delete(instanceId);
     this.publicIps.delete(instanceId);
     rmSync(path.join(dir, "pid"), { force: true });
+    rmSync(path.join(dir, "init-pid"), { force: true });
+    await this.volumes?.release(instanceId);
     await unplumb(instanceId);
     await removeCgroup(instanceId);
   }

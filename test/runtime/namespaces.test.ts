@@ -8,8 +8,10 @@
  * systemctl for instances without systemd) but not the user data again;
  * HttpTokens=required refuses IMDSv1; an Elastic IP associated while it
  * runs becomes its address; the key pair's holder logs in over SSH; a spot
- * interruption notice shows in the metadata; CloudWatch gets its real CPU and traffic; a
- * termination removes its network and root, a reset every instance's.
+ * interruption notice shows in the metadata; CloudWatch gets its real CPU and traffic; its
+ * EBS volumes are block devices (mkfs, mount, fstab at the next boot; snapshots and restored
+ * volumes hold what it wrote; their I/O in AWS/EBS); a termination removes its network and
+ * root, a reset every instance's.
  * Skipped where the host cannot run namespaces (not root).
  */
 import assert from "node:assert/strict";
@@ -22,11 +24,16 @@ import { after, before, describe, it } from "node:test";
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
+  AttachVolumeCommand,
+  CreateSnapshotCommand,
+  CreateVolumeCommand,
   CreateKeyPairCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
   DescribeSpotInstanceRequestsCommand,
   DescribeSpotPriceHistoryCommand,
+  DetachVolumeCommand,
   GetConsoleOutputCommand,
   ModifyInstanceMetadataOptionsCommand,
   RequestSpotInstancesCommand,
@@ -46,6 +53,8 @@ import { sdkConfig } from "../support/stratus.js";
 import type { RunningStratus } from "../../src/index.js";
 import { runtimeUnsupported } from "../../src/runtime/host.js";
 import { JAMMY_FILTER, createInstanceProfile, startEc2 } from "../ec2/support.js";
+import type { EbsProvider } from "../../src/services/ebs/provider.js";
+import { fetchWhenUp, inInstance, inInstanceNetwork, notServed } from "./support.js";
 
 const USER_DATA = `#!/bin/bash
 echo "hello from user data as $(id -un) on $(hostname)"
@@ -105,50 +114,6 @@ systemctl start www
 systemctl is-active www > /srv/www/active.txt
 echo "user data done"
 `;
-
-/** Polls a URL until it answers 200 (the instance boots in real time). */
-async function fetchWhenUp(url: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return await response.text();
-      last = response.status;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer: ${String(last)}`);
-}
-
-/**
- * Polls a URL until the instance no longer serves it (a stop kills at once; the network goes
- * right after). Once the route is gone, the address may lead elsewhere (the host's default
- * route, perhaps an egress proxy): anything but the instance's 200 counts.
- */
-async function notServed(url: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(500) });
-      await response.arrayBuffer();
-      if (response.status !== 200) return;
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${url} is still served`);
-}
-
-/** Runs python inside the instance's network namespace (as a process of the instance would reach IMDS). */
-async function inInstanceNetwork(instanceId: string, code: string): Promise<string> {
-  // Asynchronously: the metadata service answers from this very process.
-  const { stdout } = await promisify(execFile)("/usr/sbin/ip", ["netns", "exec", `stratus-${instanceId}`, "python3", "-c", code], { encoding: "utf8", timeout: 10_000 });
-  return stdout.trim();
-}
 
 const unsupported = runtimeUnsupported();
 
@@ -408,6 +373,93 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     assert.deepEqual(notice, { action: "terminate", time: new Date(marked.Status!.UpdateTime!.getTime() + 120_000).toISOString().replace(/\.\d{3}Z$/, "Z") });
     await stratus.clock.advance("3m");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })).catch(() => undefined);
+  });
+
+  const noLoop = spawnSync("/usr/sbin/losetup", ["--find"]).status === 0 ? undefined : "this host has no loop devices";
+  it("has its EBS volumes as block devices: the exercise's mkfs, mount and fstab; snapshots hold what it wrote", { skip: noLoop }, async () => {
+    const ebsUserData = `#!/bin/bash
+set -e
+mkfs -t ext4 -q /dev/nvme1n1
+mkdir -p /mnt/ml-data
+mount /dev/nvme1n1 /mnt/ml-data
+chown ubuntu:ubuntu /mnt/ml-data
+echo "ML training data storage" > /mnt/ml-data/README.txt
+DEVICE_UUID=$(blkid /dev/nvme1n1 -s UUID -o value)
+echo "UUID=$DEVICE_UUID  /mnt/ml-data  ext4  defaults,nofail  0  2" | tee -a /etc/fstab
+sync
+echo "volume ready"
+`;
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images![0].ImageId,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+        BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 2, VolumeType: "gp3" } }],
+        UserData: Buffer.from(ebsUserData).toString("base64"),
+      }),
+    );
+    const id = run.Instances![0].InstanceId!;
+    await stratus.clock.advance("5s");
+    const consoleText = async () => Buffer.from((await ec2.send(new GetConsoleOutputCommand({ InstanceId: id }))).Output ?? "", "base64").toString();
+    for (let i = 0; i < 300 && !/volume ready|exited with status/.test(await consoleText()); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(await consoleText(), /volume ready/);
+    const volumeId = (await describeOne(id)).BlockDeviceMappings!.find((m) => m.DeviceName === "/dev/sdf")!.Ebs!.VolumeId!;
+    // As on a Nitro instance: nvme1n1, with the by-id link naming the volume; the file system is there.
+    assert.equal(await inInstance(stratus, id, "cat /mnt/ml-data/README.txt"), "ML training data storage");
+    assert.equal(await inInstance(stratus, id, `readlink /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`), "../../nvme1n1");
+    assert.match(await inInstance(stratus, id, "df -h | grep ml-data"), /^\/dev\/nvme1n1\s.*\/mnt\/ml-data$/);
+
+    // A snapshot of the volume (attached, mounted) holds the file system; a volume restored from it, attached while the instance runs, shows the file.
+    const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: "Backup of ml-training-data volume" }));
+    await stratus.clock.advance("2m");
+    assert.equal((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshot.SnapshotId!] }))).Snapshots![0].State, "completed");
+    const restored = await ec2.send(new CreateVolumeCommand({ SnapshotId: snapshot.SnapshotId, AvailabilityZone: run.Instances![0].Placement!.AvailabilityZone, VolumeType: "gp3" }));
+    await stratus.clock.advance("5s");
+    await ec2.send(new AttachVolumeCommand({ VolumeId: restored.VolumeId, InstanceId: id, Device: "/dev/sdg" }));
+    await stratus.clock.advance("5s");
+    let listing = "";
+    for (let i = 0; i < 100 && !listing.includes("nvme2n1"); i++) listing = await inInstance(stratus, id, "ls /dev");
+    assert.match(listing, /nvme2n1/);
+    assert.equal(await inInstance(stratus, id, "mkdir -p /mnt/restored && mount /dev/nvme2n1 /mnt/restored && cat /mnt/restored/README.txt"), "ML training data storage");
+    // Detached (unmounted first, as on EC2): its node goes.
+    await inInstance(stratus, id, "umount /mnt/restored");
+    await ec2.send(new DetachVolumeCommand({ VolumeId: restored.VolumeId }));
+    await stratus.clock.advance("5s");
+    for (let i = 0; i < 100 && listing.includes("nvme2n1"); i++) listing = await inInstance(stratus, id, "ls /dev");
+    assert.doesNotMatch(listing, /nvme2n1/);
+
+    // What mkfs wrote shows in the volume's AWS/EBS metrics.
+    await stratus.clock.advance("5m");
+    await stratus.clock.advance("5m");
+    const { Datapoints } = await new CloudWatchClient(sdkConfig(stratus)).send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/EBS",
+        MetricName: "VolumeWriteBytes",
+        Dimensions: [{ Name: "VolumeId", Value: volumeId }],
+        StartTime: new Date(stratus.clock.now().getTime() - 3_600_000),
+        EndTime: stratus.clock.now(),
+        Period: 300,
+        Statistics: ["Sum"],
+      }),
+    );
+    assert.ok(Datapoints!.reduce((n, d) => n + d.Sum!, 0) > 1_000_000, "VolumeWriteBytes");
+
+    // A stop releases the devices; the next boot mounts the fstab entry again.
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    await stratus.clock.advance("5s");
+    const file = stratus.cloud.provider<EbsProvider>("ebs").blocks.volumePath(volumeId);
+    const bound = () => spawnSync("/usr/sbin/losetup", ["--associated", file], { encoding: "utf8" }).stdout.trim();
+    for (let i = 0; i < 50 && bound(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(bound(), "", "no loop device holds the volume while the instance is stopped");
+    await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    await stratus.clock.advance("5s");
+    let readme = "";
+    for (let i = 0; i < 100 && !readme; i++) readme = await inInstance(stratus, id, "cat /mnt/ml-data/README.txt 2>/dev/null || true");
+    assert.equal(readme, "ML training data storage");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    await stratus.clock.advance("5s");
   });
 
   it("stops and forgets every instance on a reset", async () => {

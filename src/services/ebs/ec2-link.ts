@@ -52,6 +52,11 @@ export class Ec2Link {
     return REGIONS.map((r) => r.name);
   }
 
+  /** An instance's volumes changed (a running instance's block devices follow). */
+  attachmentsChanged(scope: Scope, instanceId: string): void {
+    this.ec2.attachmentsChanged(scope, instanceId);
+  }
+
   imagesUsingSnapshot(scope: Scope, snapshotId: string): string[] {
     return this.ec2.imageLookup.imagesUsingSnapshot(scope, snapshotId);
   }

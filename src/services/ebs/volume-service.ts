@@ -292,6 +292,7 @@ export class VolumeService {
     this.ec2.volumes(scope).update(payload.volumeId, (v) => {
       for (const a of v.Attachments ?? []) if (a.InstanceId === payload.instanceId && a.State === "attaching") a.State = "attached";
     });
+    this.ec2.attachmentsChanged(scope, payload.instanceId!);
   }
 
   /** DetachVolume's rules; the attachment is "detaching" for VOLUME_DETACH_MS. */
@@ -338,6 +339,7 @@ export class VolumeService {
       this.cloud.scheduler.cancel(`${JOB_ATTACHED}:${volumeId}:${instanceId}`);
       this.cloud.scheduler.cancel(`${JOB_DETACHED}:${volumeId}:${instanceId}`);
     });
+    this.ec2.attachmentsChanged(scope, instanceId);
   }
 
   /** Volumes attached to an instance (any attachment state). */
@@ -430,6 +432,8 @@ export class VolumeService {
         ...scope,
       });
     });
+    // A running instance's block device takes the new size.
+    if (spec.size > volume.Size!) for (const a of volume.Attachments ?? []) this.ec2.attachmentsChanged(scope, a.InstanceId!);
     return modification;
   }
 

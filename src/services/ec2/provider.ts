@@ -35,6 +35,7 @@ import { SpotFleetModule } from "./spot/fleet.js";
 import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
+import { volumeBytes } from "./volumes/instance-storage.js";
 import { LaunchTemplatesModule } from "./templates/module.js";
 import { NetworkInterfacesModule } from "./network/interfaces.js";
 import { RouteTablesModule } from "./network/route-tables.js";
@@ -59,6 +60,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
   const driver = cloud.options.runtime === "namespaces" ? namespaceDriver(cloud) : undefined;
   const instances = new InstancesModule(cloud, state, { network, groups, images, keys, addresses }, driver);
   driver?.bindMetadata(imdsSource(instances, new IamStore(cloud)));
+  driver?.bindVolumes(volumeBytes(cloud));
   const templates = new LaunchTemplatesModule(cloud, state);
   const interfaces = new NetworkInterfacesModule(cloud, state, {
     network,

@@ -143,6 +143,7 @@ export class Ec2State {
   private lookupImpl: InstanceLookup | undefined;
   private imageLookupImpl: ImageLookup | undefined;
   private readonly taggable = new Map<string, TaggableKind>();
+  private readonly attachmentListeners: Array<(scope: Scope, instanceId: string) => void> = [];
 
   constructor(readonly cloud: Cloud) {
     this.registerTaggable({
@@ -206,6 +207,15 @@ export class Ec2State {
   get imageLookup(): ImageLookup {
     if (!this.imageLookupImpl) throw new Error("no ImageLookup registered");
     return this.imageLookupImpl;
+  }
+
+  /** The volume side tells the instance side when an instance's volumes changed (attached, detached, grown). */
+  attachmentsChanged(scope: Scope, instanceId: string): void {
+    for (const listener of this.attachmentListeners) listener(scope, instanceId);
+  }
+
+  onAttachmentsChanged(listener: (scope: Scope, instanceId: string) => void): void {
+    this.attachmentListeners.push(listener);
   }
 
   registerTaggable(kind: TaggableKind): void {

@@ -14,6 +14,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Database } from "../../../state/database.js";
 import { BLOCK_SIZE, BlockPool, ZERO_BLOCK, sha256 } from "./block-pool.js";
+import { dataBlocks } from "./extents.js";
 import { KeyedMutex } from "./mutex.js";
 import { BLOCK_STORE_MIGRATIONS } from "./schema.js";
 // fs.promises is read at call time: loading node:fs/promises at start-up costs ~10 ms.
@@ -89,6 +90,8 @@ export class BlockStore {
   readonly root: string;
   private readonly locks = new KeyedMutex();
   private readonly stmts;
+  /** Volumes a running instance has as a block device (their files change behind the store's back). */
+  private readonly exposed = new Set<string>();
 
   constructor(
     blobsDir: string,
@@ -282,6 +285,17 @@ export class BlockStore {
     else this.stmts.fullScan.run(1, volumeId);
   }
 
+  /**
+   * A running instance has the volume's file as a block device (`on`), or no
+   * longer has it. While it does, and at the snapshot after, every block that
+   * holds data is compared.
+   */
+  expose(volumeId: string, on: boolean): void {
+    if (!on) return void this.exposed.delete(volumeId);
+    this.exposed.add(volumeId);
+    this.noteExternalWrites(volumeId);
+  }
+
   /** Adds I/O measured elsewhere (the runtime) to the volume's counters. */
   recordIo(volumeId: string, io: Partial<VolumeIo>): void {
     this.stmts.addIo.run(io.readBytes ?? 0, io.writeBytes ?? 0, io.readOps ?? 0, io.writeOps ?? 0, volumeId);
@@ -306,7 +320,8 @@ export class BlockStore {
       const region = volume.region;
       const base = new Map(this.baseBlocks(volumeId).map((b) => [b.index, b.hash]));
       const blockTotal = volume.size_gib * BLOCKS_PER_GIB;
-      const dirty: Iterable<number> = volume.full_scan ? range(blockTotal) : this.dirtyBlocks(volumeId);
+      const dirty: Iterable<number> =
+        volume.full_scan || this.exposed.has(volumeId) ? await this.blocksToCompare(volumeId, blockTotal, base) : this.dirtyBlocks(volumeId);
       const next = new Map(base);
       const pinned: string[] = [];
       let changed = 0;
@@ -366,7 +381,7 @@ export class BlockStore {
             this.stmts.insertBase.run(volumeId, index, hash);
           }
           this.stmts.clearDirty.run(volumeId);
-          this.stmts.fullScan.run(0, volumeId);
+          this.stmts.fullScan.run(this.exposed.has(volumeId) ? 1 : 0, volumeId);
         });
       } finally {
         for (const hash of pinned) this.pool.unpin(region, hash);
@@ -536,6 +551,17 @@ export class BlockStore {
     const row = this.volumeRow(volumeId);
     if (!row) throw new Error(`block store: no volume ${volumeId}`);
     return row;
+  }
+
+  /**
+   * Every block that may differ from the volume's base: those holding data
+   * in its file, and the base's own (which may be zeros now). Every block
+   * where the file's extents are unknown.
+   */
+  private async blocksToCompare(volumeId: string, blockTotal: number, base: Map<number, string>): Promise<Iterable<number>> {
+    const data = await dataBlocks(this.volumePath(volumeId), BLOCK_SIZE);
+    if (!data) return range(blockTotal);
+    return [...new Set([...data, ...base.keys()])].sort((a, b) => a - b);
   }
 
   private allBlocks(snapshotId: string): BlockRef[] {

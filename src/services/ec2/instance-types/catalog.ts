@@ -214,9 +214,10 @@ export function instanceType(name: string): InstanceTypeInfo | undefined {
 }
 
 /** GiB of memory, vCPUs and GPUs of a type (for metrics and spot capacity). */
-export function typeShape(name: string): { vcpus: number; memoryMiB: number; gpus: number; burstable: boolean; storage: boolean } {
+export function typeShape(name: string): { vcpus: number; memoryMiB: number; gpus: number; burstable: boolean; storage: boolean; hypervisor: "xen" | "nitro" } {
   const info = BY_NAME.get(name);
   return {
+    hypervisor: info?.Hypervisor === "xen" ? "xen" : "nitro",
     vcpus: info?.VCpuInfo?.DefaultVCpus ?? 2,
     memoryMiB: info?.MemoryInfo?.SizeInMiB ?? 4096,
     gpus: info?.GpuInfo?.Gpus?.reduce((n, g) => n + (g.Count ?? 0), 0) ?? 0,

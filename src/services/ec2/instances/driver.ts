@@ -34,6 +34,29 @@ export interface DriverInstance {
   launchedAt: number;
   /** Whether the instance is a spot instance. */
   spot: boolean;
+  /** Its attached data volumes (not the root), for drivers that run instances. */
+  volumes?: DriverVolume[];
+}
+
+/** A data volume attached to an instance. */
+export interface DriverVolume {
+  volumeId: string;
+  /** The attachment's device name in the API (/dev/sdf). */
+  device: string;
+  /** Epoch ms of the attachment (NVMe devices are numbered in this order). */
+  attachedAt: number;
+}
+
+/** What a driver that runs instances uses of the volumes' bytes (the EBS side provides it). */
+export interface VolumeBytes {
+  /** The file holding the volume's bytes, once they are in place (a restore from a snapshot finished). */
+  file(volumeId: string): Promise<string>;
+  /** The file is (or no longer is) written behind the block store's back, as an instance's block device. */
+  exposed(volumeId: string, exposed: boolean): void;
+  /** I/O the instance did on the volume. */
+  recordIo(volumeId: string, io: { readBytes: number; writeBytes: number; readOps: number; writeOps: number }): void;
+  /** Where volume files live (loop devices over files there are Stratus's own). */
+  readonly dir: string;
 }
 
 /** How long a transition takes, in milliseconds of the Stratus clock. */
@@ -77,6 +100,8 @@ export interface InstanceDriver {
   usage(instance: DriverInstance, start: number, end: number): Usage;
   /** Frees whatever the driver holds for an instance (it was terminated). */
   release?(instance: DriverInstance): void;
+  /** A running instance's data volumes changed (attached, detached, grown). */
+  volumesChanged?(instance: DriverInstance): void;
   /** A running instance's public address changed (an Elastic IP was associated or removed). */
   addressesChanged?(instance: DriverInstance): void;
   /** At start-up: the instances the control plane holds running or pending. */

@@ -36,7 +36,7 @@ import { scopeOf, type NetworkModule } from "../network/module.js";
 import { allocatePublicIp, privateDnsName } from "../network/public-ips.js";
 import type { SecurityGroupsModule } from "../network/security-groups.js";
 import type { Ec2State, InstanceLookup, InstanceRecord } from "../state.js";
-import type { DriverInstance, InstanceDriver } from "./driver.js";
+import type { DriverInstance, DriverVolume, InstanceDriver } from "./driver.js";
 import { checkInstanceIds, planLaunch, type LaunchPlan } from "./launch.js";
 import { MinimalInstanceStorage } from "./minimal-storage.js";
 import { MockDriver } from "./mock-driver.js";
@@ -102,6 +102,10 @@ export class InstancesModule implements InstanceLookup {
     });
     state.provideInstanceLookup(this);
     if (!state.hasStorage()) state.provideStorage(new MinimalInstanceStorage(cloud, state));
+    state.onAttachmentsChanged((scope, id) => {
+      const record = this.live(scope, id);
+      if (record && isUp(record)) this.driver.volumesChanged?.(this.driverView(scope, record));
+    });
     deps.addresses.bindHolders({
       live: (scope, id) => this.live(scope, id),
       elasticIpChanged: (scope, id, address) => this.elasticIpChanged(scope, id, address),
@@ -188,7 +192,20 @@ export class InstancesModule implements InstanceLookup {
       bootStartedAt: record._bootStartedAt,
       launchedAt: record._createdAt,
       spot: record.InstanceLifecycle === "spot",
+      volumes: this.driver.volumesChanged ? this.dataVolumes(scope, record) : undefined,
     };
+  }
+
+  /** The data volumes attached to an instance (not its root, not those still attaching or detaching). */
+  private dataVolumes(scope: Scope, record: InstanceRecord): DriverVolume[] {
+    const out: DriverVolume[] = [];
+    for (const volume of this.state.volumes(scope).values()) {
+      for (const a of volume.Attachments ?? []) {
+        if (a.InstanceId !== record.InstanceId || a.State !== "attached" || a.Device === record.RootDeviceName) continue;
+        out.push({ volumeId: volume.VolumeId!, device: a.Device!, attachedAt: new Date(a.AttachTime ?? 0).getTime() });
+      }
+    }
+    return out;
   }
 
   /** The reservation as RunInstances answers it. */

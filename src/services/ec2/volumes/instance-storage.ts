@@ -3,10 +3,12 @@
  * the volumes an instance gets at launch, what happens to them at
  * termination, and the snapshots CreateImage takes.
  */
+import path from "node:path";
 import type { Cloud } from "../../../cloud.js";
 import type { Instance, Tag } from "../../../generated/ec2.js";
 import type { Scope } from "../../../state/documents.js";
 import type { EbsProvider } from "../../ebs/provider.js";
+import type { VolumeBytes } from "../instances/driver.js";
 import type { ImageVolumeSnapshot, InstanceStorage, LaunchMapping } from "../state.js";
 
 export class VolumeInstanceStorage implements InstanceStorage {
@@ -77,4 +79,22 @@ export class VolumeInstanceStorage implements InstanceStorage {
   ): ImageVolumeSnapshot[] {
     return this.ebs.snapshots.forImage(scope, request);
   }
+}
+
+/** The volumes' bytes as a driver that runs instances uses them (its block devices). */
+export function volumeBytes(cloud: Cloud): VolumeBytes {
+  const blocks = () => cloud.provider<EbsProvider>("ebs").blocks;
+  return {
+    async file(volumeId) {
+      await blocks().prepareVolume(volumeId);
+      return blocks().volumePath(volumeId);
+    },
+    exposed: (volumeId, exposed) => {
+      if (blocks().hasVolume(volumeId)) blocks().expose(volumeId, exposed);
+    },
+    recordIo: (volumeId, io) => blocks().recordIo(volumeId, io),
+    get dir() {
+      return path.dirname(blocks().volumePath("vol-0"));
+    },
+  };
 }
