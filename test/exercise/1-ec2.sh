@@ -243,7 +243,8 @@ PUBLIC_IP_V2=$(aws ec2 describe-instances \
 sleep 180
 
 # Test health endpoint
-# STRATUS: instances do not run their user data yet: nothing serves port 5000.
+# STRATUS: with the default (mock) runtime instances do not run their user data, so nothing serves
+# port 5000; with `stratus start --runtime namespaces` they do (docs/ec2.md), given PyPI.
 #~ curl http://$PUBLIC_IP_V2:5000/health
 
 # Expected output:

@@ -42,6 +42,7 @@ export async function openCopySource(base: S3Base, input: Record<string, unknown
   }
   checkCopySourceConditions(input, version);
   checkReadable(version);
+  base.engine.accessed(bucket, version, ctx.operation, ctx);
   let codec: ObjectCodec | undefined;
   if (version.encryption) {
     codec = await base.hooks.encryption.open({

@@ -393,7 +393,12 @@ export class ObjectEngine {
     });
   }
 
-  private emit(kind: "versionWritten" | "deleteMarkerCreated" | "versionRemoving" | "versionRemoved", event: VersionEvent): void {
+  /** Tells listeners that a version's bytes were read as S3 counts access (GetObject, a copy's source). */
+  accessed(bucket: BucketRecord, version: StoredVersion, cause: string, ctx?: CallContext): void {
+    this.emit("versionRead", { bucket, version, cause, ctx });
+  }
+
+  private emit(kind: "versionRead" | "versionWritten" | "deleteMarkerCreated" | "versionRemoving" | "versionRemoved", event: VersionEvent): void {
     const version = publicVersion(event.version as StoredVersion);
     for (const listener of this.hooks.events) listener[kind]?.({ ...event, version });
   }

@@ -71,8 +71,10 @@ export const S3Errors = {
   invalidArgument: (message: string, name?: string, value?: string) =>
     e("InvalidArgument", message, 400, { ArgumentName: name, ArgumentValue: value }),
   invalidRequest: (message: string) => e("InvalidRequest", message, 400),
-  invalidObjectState: (storageClass: string) =>
-    e("InvalidObjectState", "The operation is not valid for the object's storage class", 403, { StorageClass: storageClass }),
+  invalidObjectState: (storageClass: string, accessTier?: string) =>
+    accessTier
+      ? e("InvalidObjectState", "The operation is not valid for the object's access tier", 403, { StorageClass: storageClass, AccessTier: accessTier })
+      : e("InvalidObjectState", "The operation is not valid for the object's storage class", 403, { StorageClass: storageClass }),
   invalidStorageClass: (storageClass: string) =>
     e("InvalidStorageClass", "The storage class you specified is not valid", 400, { StorageClassRequested: storageClass }),
   methodNotAllowed: (method: string, resourceType: string, headers?: Record<string, string>) =>

@@ -86,7 +86,9 @@ export interface ObjectVersion {
    * Per-version state that extensions own (ACL, retention...). JSON only. One
    * field is a contract with the core: `ext.restore = { ongoing: boolean,
    * expiry?: string }`; a GLACIER/DEEP_ARCHIVE version is readable while a
-   * restored copy exists (restore present, not ongoing).
+   * restored copy exists (restore present, not ongoing). Another:
+   * `ext.tiering.archive` (an Intelligent-Tiering archive tier) makes a
+   * version unreadable until a restore takes it out.
    */
   ext: Record<string, unknown>;
 }
@@ -229,6 +231,11 @@ export interface VersionEvent {
  * They must be synchronous and touch only SQLite (cloud.db / scheduler).
  */
 export interface ObjectEvents {
+  /**
+   * A version's bytes were read in a way S3 counts as access (GetObject, the
+   * source of a copy). Outside any transaction; a listener may update the version.
+   */
+  versionRead?(event: VersionEvent): void;
   /** A version was written (PUT, copy, multipart completion, replica). */
   versionWritten?(event: VersionEvent): void;
   /** A delete marker was created (a DELETE without versionId on a versioned bucket). */

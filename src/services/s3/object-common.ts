@@ -50,8 +50,14 @@ export function resolveVersion(store: S3Store, bucket: BucketRecord, key: string
   return version;
 }
 
-/** Archived objects (GLACIER, DEEP_ARCHIVE) can be read only while a restored copy exists. */
+/**
+ * Archived objects (GLACIER, DEEP_ARCHIVE) can be read only while a restored
+ * copy exists; Intelligent-Tiering objects in an archive tier not at all
+ * (a restore takes them out of it).
+ */
 export function checkReadable(version: StoredVersion): void {
+  const archiveTier = (version.ext.tiering as { archive?: string } | undefined)?.archive;
+  if (archiveTier) throw S3Errors.invalidObjectState(version.storageClass, archiveTier);
   if (!ARCHIVE_CLASSES.has(version.storageClass)) return;
   const restore = version.ext.restore as { ongoing?: boolean } | undefined;
   if (!restore || restore.ongoing) throw S3Errors.invalidObjectState(version.storageClass);

@@ -107,6 +107,7 @@ export class ObjectOperations extends S3Base implements Implemented {
     }
     responseOverrides(input as never, out);
     this.objectExtras(ctx, bucket, publicVersion(version));
+    this.engine.accessed(bucket, version, "GetObject", ctx);
     // Last: an open read holds its file (and byte-thread slots) until it is consumed or destroyed.
     out.Body = this.engine.read(version, range, codec);
     return out as GetObjectOutput;

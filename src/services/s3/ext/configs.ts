@@ -26,7 +26,8 @@ export type ConfigKind =
   | "website"
   | "notification"
   | "metrics"
-  | "inventory";
+  | "inventory"
+  | "intelligent-tiering";
 
 export const CONFIG_KINDS: ConfigKind[] = [
   "encryption",
@@ -46,6 +47,7 @@ export const CONFIG_KINDS: ConfigKind[] = [
   "notification",
   "metrics",
   "inventory",
+  "intelligent-tiering",
 ];
 
 export class BucketConfigs {

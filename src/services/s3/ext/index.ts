@@ -3,6 +3,7 @@ import { AccessModule } from "../access/module.js";
 import { BillingModule } from "../billing/module.js";
 import { CorsModule } from "../cors/module.js";
 import { EncryptionModule } from "../encryption/module.js";
+import { IntelligentTieringModule } from "../intelligent-tiering/module.js";
 import { InventoryModule } from "../inventory/module.js";
 import { LifecycleModule } from "../lifecycle/module.js";
 import { LoggingModule } from "../logging/module.js";
@@ -30,5 +31,6 @@ export const S3X_MODULES: S3ModuleFactory[] = [
   (s3) => new WebsiteModule(s3),
   (s3) => new RequestMetricsModule(s3),
   (s3) => new InventoryModule(s3),
+  (s3) => new IntelligentTieringModule(s3),
   (s3) => new BillingModule(s3),
 ];

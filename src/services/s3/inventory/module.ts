@@ -6,6 +6,7 @@
  * for) is written to the destination bucket with its manifest.json,
  * manifest.checksum and Hive symlink.txt, as AWS lays them out.
  */
+import { INTELLIGENT_TIERING, accessTier } from "../intelligent-tiering/tiers.js";
 import { gzipSync } from "node:zlib";
 import { AwsError } from "../../../core/errors.js";
 import { crypto } from "../../../core/crypto.js";
@@ -283,6 +284,9 @@ export class InventoryModule extends S3Base implements Implemented {
           break;
         case "ChecksumAlgorithm":
           out.push(v.checksum?.algorithm ?? "");
+          break;
+        case "IntelligentTieringAccessTier":
+          out.push(!v.deleteMarker && v.storageClass === INTELLIGENT_TIERING ? accessTier(v, this.cloud.clock.now()) : "");
           break;
         default:
           out.push("");

@@ -15,6 +15,7 @@ import { isAwsError } from "../../../core/errors.js";
 import type { ObjectEngine } from "../engine.js";
 import type { S3Provider } from "../provider.js";
 import type { S3Store, StoredVersion } from "../store.js";
+import { INTELLIGENT_TIERING, TIERING } from "../intelligent-tiering/tiers.js";
 import { ARCHIVE_CLASSES } from "./restore.js";
 import type { LifecycleConfig } from "./config.js";
 import { abortDue, evaluateVersion, nextMidnight, type LifecycleAction, type VersionFacts } from "./evaluate.js";
@@ -156,6 +157,9 @@ export class LifecycleRunner {
         this.engine.updateVersion(version, (v) => {
           v.storageClass = action.storageClass;
           if (ARCHIVE_CLASSES.has(action.storageClass)) delete v.ext.restore;
+          // Objects enter Intelligent-Tiering in Frequent Access.
+          if (action.storageClass === INTELLIGENT_TIERING) v.ext[TIERING] = { accessed: this.cloud.clock.now() };
+          else delete v.ext[TIERING];
         });
         break;
     }

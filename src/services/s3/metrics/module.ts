@@ -10,6 +10,7 @@ import { S3Base } from "../base.js";
 import { bucketCostTags, chargeStorage } from "../billing/storage.js";
 import { nextMidnight } from "../lifecycle/evaluate.js";
 import type { S3Provider } from "../provider.js";
+import { intelligentTieringBytes } from "../intelligent-tiering/measure.js";
 import { publishS3, STORAGE_TYPE } from "./sink.js";
 
 export const DAILY_JOB = "s3.metrics.daily";
@@ -53,9 +54,13 @@ export class StorageMetricsModule extends S3Base {
     const parts = this.store.sql
       .prepare("SELECT u.bucket AS bucket, COUNT(p.part_number) AS parts FROM s3_uploads u JOIN s3_parts p ON p.upload_id = u.upload_id GROUP BY u.bucket")
       .all() as Array<{ bucket: string; parts: number }>;
+    // Intelligent-Tiering's bytes count per access tier.
+    const tiered = intelligentTieringBytes(this.store.sql, timestamp.getTime());
     for (const bucket of this.store.allBuckets()) {
-      const rows = usage.filter((u) => u.bucket === bucket.name);
-      const objects = rows.reduce((n, r) => n + r.objects, 0) + (parts.find((p) => p.bucket === bucket.name)?.parts ?? 0);
+      const all = usage.filter((u) => u.bucket === bucket.name);
+      const byClass = new Map(all.filter((r) => r.storage_class !== "INTELLIGENT_TIERING").map((r) => [r.storage_class, r.bytes]));
+      for (const [tier, bytes] of tiered.get(bucket.name) ?? []) byClass.set(tier, bytes);
+      const objects = all.reduce((n, r) => n + r.objects, 0) + (parts.find((p) => p.bucket === bucket.name)?.parts ?? 0);
       const data = [
         {
           namespace: "AWS/S3",
@@ -67,11 +72,11 @@ export class StorageMetricsModule extends S3Base {
         },
       ];
       const bytes = new Map<string, number>();
-      for (const row of rows) {
-        const type = STORAGE_TYPE[row.storage_class] ?? "StandardStorage";
-        bytes.set(type, (bytes.get(type) ?? 0) + row.bytes);
+      for (const [storageClass, value] of byClass) {
+        const type = STORAGE_TYPE[storageClass] ?? "StandardStorage";
+        bytes.set(type, (bytes.get(type) ?? 0) + value);
       }
-      chargeStorage(this.cloud, bucket, new Map(rows.map((r) => [r.storage_class, r.bytes])), timestamp.getTime(), bucketCostTags(this.cloud, bucket.name));
+      chargeStorage(this.cloud, bucket, byClass, timestamp.getTime(), bucketCostTags(this.cloud, bucket.name));
       if (bytes.size === 0) bytes.set("StandardStorage", 0);
       for (const [type, value] of bytes) {
         data.push({

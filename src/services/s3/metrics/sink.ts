@@ -9,7 +9,12 @@ export const STORAGE_TYPE: Record<string, string> = {
   REDUCED_REDUNDANCY: "ReducedRedundancyStorage",
   STANDARD_IA: "StandardIAStorage",
   ONEZONE_IA: "OneZoneIAStorage",
+  // Intelligent-Tiering by access tier (intelligent-tiering/tiers.ts tierStorageKey).
   INTELLIGENT_TIERING: "IntelligentTieringFAStorage",
+  INTELLIGENT_TIERING_IA: "IntelligentTieringIAStorage",
+  INTELLIGENT_TIERING_AIA: "IntelligentTieringAIAStorage",
+  INTELLIGENT_TIERING_AA: "IntelligentTieringAAStorage",
+  INTELLIGENT_TIERING_DAA: "IntelligentTieringDAAStorage",
   GLACIER_IR: "GlacierInstantRetrievalStorage",
   GLACIER: "GlacierStorage",
   DEEP_ARCHIVE: "DeepArchiveStorage",
