@@ -133,8 +133,16 @@ export function evaluateQueries(store: MetricStore, scope: Scope, prepared: Prep
     },
     history: (id) => {
       const p = byId.get(id);
-      if (!p?.query.MetricStat) return undefined;
-      return metricSeries(p, start - TRAINING, start);
+      const stat = p?.query.MetricStat;
+      if (!p || !stat) return undefined;
+      const series = metricSeries(p, start - TRAINING, start);
+      // The metric's anomaly detector, if it has one, says what to leave out and whose hours to follow.
+      const config = store.anomalyConfig(scope, { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions: sortDimensions(stat.Metric.Dimensions) }, stat.Stat);
+      for (const range of config?.ExcludedTimeRanges ?? []) {
+        const [from, to] = [new Date(range.StartTime).getTime(), new Date(range.EndTime).getTime()];
+        for (const t of [...series.points.keys()]) if (t >= from && t < to) series.points.delete(t);
+      }
+      return { series, timezone: config?.MetricTimezone };
     },
   };
 

@@ -12,6 +12,7 @@
  * cells into coarser ones with an SQL GROUP BY whose distribution merge is a
  * registered aggregate function, and deletes what passed retention.
  */
+import type { AnomalyDetectorConfiguration } from "../../generated/cloudwatch.js";
 import type { Cloud } from "../../cloud.js";
 import type { Database } from "../../state/database.js";
 import type { Scope } from "../../state/documents.js";
@@ -113,6 +114,8 @@ export class MetricStore {
   private readonly db: Database;
   private readonly ids = new Map<string, number>();
   private readonly listeners: DataListener[] = [];
+  /** The anomaly detector configuration of a metric and statistic (set by the anomaly detectors). */
+  anomalyConfig: (scope: Scope, metric: MetricIdentity, stat: string) => AnomalyDetectorConfiguration | undefined = () => undefined;
   private readonly stmts;
 
   constructor(cloud: Cloud) {

@@ -8,6 +8,10 @@ import type { Cloud } from "../../cloud.js";
 import type {
   CloudWatchOperations,
   DeleteAlarmsInput,
+  DeleteAnomalyDetectorInput,
+  DescribeAnomalyDetectorsInput,
+  DescribeAnomalyDetectorsOutput,
+  PutAnomalyDetectorInput,
   DeleteDashboardsInput,
   DeleteDashboardsOutput,
   DescribeAlarmHistoryInput,
@@ -46,6 +50,7 @@ import type {
 import type { Scope } from "../../state/documents.js";
 import type { CallContext, ServiceProvider } from "../types.js";
 import { Alarms } from "./alarms/alarms.js";
+import { AnomalyDetectors } from "./anomaly/detectors.js";
 import { Dashboards } from "./dashboards.js";
 import { getMetricData } from "./get-metric-data.js";
 import { getMetricStatistics } from "./get-metric-statistics.js";
@@ -79,6 +84,9 @@ type Implemented = Pick<
   | "TagResource"
   | "UntagResource"
   | "ListTagsForResource"
+  | "PutAnomalyDetector"
+  | "DescribeAnomalyDetectors"
+  | "DeleteAnomalyDetector"
 >;
 
 export const RETENTION_JOB = "cloudwatch.retention";
@@ -92,12 +100,14 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
   readonly metrics: MetricStore;
   readonly dashboards: Dashboards;
   readonly alarms: Alarms;
+  readonly detectors: AnomalyDetectors;
   private readonly tags: Tags;
 
   constructor(readonly cloud: Cloud) {
     this.metrics = new MetricStore(cloud);
     this.dashboards = new Dashboards(cloud);
     this.alarms = new Alarms(cloud, this.metrics);
+    this.detectors = new AnomalyDetectors(cloud, this.metrics);
     this.tags = new Tags(this.alarms, this.dashboards);
   }
 
@@ -187,6 +197,27 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   PutMetricAlarm(input: PutMetricAlarmInput, ctx: CallContext): void {
     this.alarms.put(scopeOf(ctx), input);
+    // An alarm on a metric's anomaly detection band gets the metric a detector, as on AWS.
+    const band = input.Metrics?.find((q) => q.Id === input.ThresholdMetricId)?.Expression;
+    const ref = band && /ANOMALY_DETECTION_BAND\(\s*([a-z][a-zA-Z0-9_]*)/.exec(band)?.[1];
+    const stat = ref ? input.Metrics?.find((q) => q.Id === ref)?.MetricStat : undefined;
+    if (stat) {
+      this.detectors.ensure(scopeOf(ctx), { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions: sortDimensions(stat.Metric.Dimensions) }, stat.Stat);
+    }
+  }
+
+  PutAnomalyDetector(input: PutAnomalyDetectorInput, ctx: CallContext): Record<string, never> {
+    this.detectors.put(scopeOf(ctx), input);
+    return {};
+  }
+
+  DescribeAnomalyDetectors(input: DescribeAnomalyDetectorsInput, ctx: CallContext): DescribeAnomalyDetectorsOutput {
+    return this.detectors.describe(scopeOf(ctx), input);
+  }
+
+  DeleteAnomalyDetector(input: DeleteAnomalyDetectorInput, ctx: CallContext): Record<string, never> {
+    this.detectors.delete(scopeOf(ctx), input);
+    return {};
   }
 
   PutCompositeAlarm(input: PutCompositeAlarmInput, ctx: CallContext): Promise<void> {

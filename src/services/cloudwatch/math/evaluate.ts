@@ -6,6 +6,7 @@
  * FILL, RATE, DIFF and the rest work per timestamp.
  */
 import { MathSyntaxError, type Node } from "./parser.js";
+import { expectedBand, type Training } from "../anomaly/model.js";
 
 export interface Series {
   id: string;
@@ -33,8 +34,8 @@ export interface MathEnv {
   resolve(id: string): Value;
   /** The MetricStat queries of the request, in order (METRICS()). */
   metricIds(): string[];
-  /** A metric query's values over the two weeks before `start` (anomaly band training). */
-  history?(id: string): Series | undefined;
+  /** A metric query's values over the two weeks before `start`, and its detector's time zone (anomaly band training). */
+  history?(id: string): Training | undefined;
   /** SEARCH(): the series of every metric the search expression matches. */
   search?(expression: string, stat: string, period: number): Series[];
 }
@@ -454,23 +455,14 @@ function call(name: string, args: Node[], env: MathEnv): Value {
   }
 }
 
-/**
- * A simple expected-value band: mean ± width standard deviations of the
- * metric over the two weeks before the requested range (or of the range itself
- * when there is no history). AWS trains a seasonal model; Stratus's band is
- * statistical, not seasonal. Upper band first, as AWS orders it.
- */
-function anomalyBand(s: Series, trained: Series | undefined, width: number, env: MathEnv): Value {
-  const values = [...(trained && trained.points.size > 0 ? trained : s).points.values()];
-  const mean = reduceValues(values, "AVG") ?? 0;
-  const deviation = reduceValues(values, "STDDEV") ?? 0;
-  const upper = constant(env, s.period, mean + width * deviation);
-  const lower = constant(env, s.period, mean - width * deviation);
+/** The expected-value band (anomaly/model.ts), upper band first, as AWS orders it. */
+function anomalyBand(s: Series, trained: Training | undefined, width: number, env: MathEnv): Value {
+  const { upper, lower } = expectedBand(s, trained, width, grid(env, s.period));
   return {
     kind: "array",
     items: [
-      { ...upper, id: s.id, label: `${s.label} (expected) upper` },
-      { ...lower, id: s.id, label: `${s.label} (expected) lower` },
+      { id: s.id, label: `${s.label} (expected) upper`, period: s.period, points: upper },
+      { id: s.id, label: `${s.label} (expected) lower`, period: s.period, points: lower },
     ],
   };
 }
