@@ -88,7 +88,14 @@ export const authorizeIdentity: Step = async (ex, cloud) => {
   const request = { principalArn: ex.principalArn, action: `${definition.name}:${ex.operation!.name}`, context };
   const decision = identityDecision(cloud, request);
   if (decision === "Allow" || decision === "Unrestricted") return;
-  throw identityDenied(deniedMessage(ex.principalArn, request, decision), definition.accessDenied);
+  let message = deniedMessage(ex.principalArn, request, decision);
+  if (definition.encodesAuthorizationFailures) {
+    const { encodeAuthorizationFailure } = await import("../services/sts/authorization-message.js");
+    const principalId = cloud.identity.caller(ex.accessKeyId).userId;
+    const failure = { account: ex.account, principalArn: ex.principalArn, principalId, action: request.action, resource: "*", explicitDeny: decision === "Deny", context };
+    message += `. Encoded authorization failure message: ${encodeAuthorizationFailure(cloud, failure)}`;
+  }
+  throw identityDenied(message, definition.accessDenied);
 };
 
 export const dispatch: Step = async (ex, cloud) => {

@@ -91,6 +91,8 @@ export interface ServiceDefinition {
   identityPolicies?: "chain" | "provider" | "none";
   /** The error a refusal by identity policies takes (default: 403 AccessDeniedException). */
   accessDenied?(message: string): AwsError;
+  /** The refusal's message ends with an encoded authorization failure message (EC2's), for sts:DecodeAuthorizationMessage. */
+  encodesAuthorizationFailures?: boolean;
   /** Picks the protocol for a request when the service speaks several or has quirks. */
   protocolFor?(request: HttpRequest): Protocol | undefined;
   /** Builds the provider; the real services import their provider's modules here, on first use. */

@@ -2,6 +2,7 @@
  * STS: who am I, and short-term credentials that really work against Stratus
  * (they are registered with the identity store, and strict mode accepts them).
  */
+import { decodeAuthorizationFailure } from "./authorization-message.js";
 import type { Cloud } from "../../cloud.js";
 import { AwsError } from "../../core/errors.js";
 import { accessKeyId, secretAccessKey, sessionToken } from "../../core/ids.js";
@@ -11,6 +12,8 @@ import type {
   GetAccessKeyInfoRequest,
   GetAccessKeyInfoResponse,
   GetCallerIdentityResponse,
+  DecodeAuthorizationMessageRequest,
+  DecodeAuthorizationMessageResponse,
   GetFederationTokenRequest,
   GetFederationTokenResponse,
   GetSessionTokenRequest,
@@ -21,7 +24,7 @@ import type {
 import { IamStore } from "../iam/store.js";
 import type { CallContext, ServiceProvider } from "../types.js";
 
-type Implemented = Pick<StsOperations, "GetCallerIdentity" | "AssumeRole" | "GetSessionToken" | "GetFederationToken" | "GetAccessKeyInfo">;
+type Implemented = Pick<StsOperations, "GetCallerIdentity" | "AssumeRole" | "GetSessionToken" | "GetFederationToken" | "GetAccessKeyInfo" | "DecodeAuthorizationMessage">;
 
 /** An account's root may hold session credentials for at most an hour, as may a role chained from another role. */
 const ONE_HOUR = 3600;
@@ -113,6 +116,21 @@ export class StsProvider implements ServiceProvider, Implemented {
       PackedPolicySize: packedSize(input.Policy, input.Tags, input.PolicyArns),
       SourceIdentity: input.SourceIdentity,
     };
+  }
+
+  /** EC2's encoded authorization failure messages, for callers of the same account whose policies allow it. */
+  async DecodeAuthorizationMessage(input: DecodeAuthorizationMessageRequest, ctx: CallContext): Promise<DecodeAuthorizationMessageResponse> {
+    const { globalContext, identityDecision } = await import("../iam/enforce.js");
+    const request = { principalArn: ctx.principalArn, action: "sts:DecodeAuthorizationMessage", context: globalContext(this.cloud, { ...ctx, principalArn: ctx.principalArn }) };
+    const decision = identityDecision(this.cloud, request);
+    if (decision === "Deny" || decision === "Neutral") {
+      throw new AwsError("AccessDenied", `User: ${ctx.principalArn} is not authorized to perform: sts:DecodeAuthorizationMessage`, { status: 403 });
+    }
+    const decoded = decodeAuthorizationFailure(this.cloud, ctx.account, input.EncodedMessage);
+    if (decoded === undefined) {
+      throw new AwsError("InvalidAuthorizationMessageException", "The authorization message is invalid or was not issued for this account.", { status: 400 });
+    }
+    return { DecodedMessage: decoded };
   }
 
   GetSessionToken(input: GetSessionTokenRequest, ctx: CallContext): GetSessionTokenResponse {
