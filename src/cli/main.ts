@@ -1,6 +1,7 @@
 /**
  * The `stratus` command: start the cloud, run the aws CLI against it, and
- * look at or change a running one (status, reset, clock).
+ * look at or change a running one (status, reset, clock), or serve the
+ * exercise's inference workload.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -24,6 +25,9 @@ Usage:
   stratus clock show             the clock of a running Stratus
   stratus clock advance 30d      jump a virtual clock forward (s, m, h, d, w)
   stratus clock set 2027-01-01T00:00:00Z
+  stratus workload [--port P] [--bucket B] [--key K]
+                                 serve the exercise's ML inference API (port 5000)
+                                 with the model in S3 (stratus workload --help)
 
 Environment: STRATUS_HOST, STRATUS_PORT, STRATUS_DATA_DIR, STRATUS_STORAGE=memory,
 STRATUS_CLOCK, STRATUS_AUTH, STRATUS_CREDENTIALS_FILE, STRATUS_RUNTIME, STRATUS_LOG_LEVEL; commands that
@@ -155,6 +159,11 @@ export async function main(argv: string[]): Promise<number> {
       rest.splice(0, 2);
     }
     return runAws(rest, flags);
+  }
+  if (command === "workload") {
+    // Loaded here, not at start-up: only this command needs it.
+    const { runWorkload } = await import("../workload/command.js");
+    process.exit(await runWorkload(rest));
   }
   const { flags, positionals } = parseArgs(rest, BOOLEAN_FLAGS);
   switch (command) {

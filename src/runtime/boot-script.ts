@@ -22,12 +22,13 @@
  * Arguments: the instance's directory, its hostname, the image's default
  * user, its region, the URL at which it reaches Stratus's API (exported as
  * AWS_ENDPOINT_URL, with AWS_DEFAULT_REGION, to the user data and in
- * /etc/environment for logins) and shell lines that make its EBS volumes'
- * device nodes in the /dev directory they get as $1.
+ * /etc/environment for logins), shell lines that make its EBS volumes'
+ * device nodes in the /dev directory they get as $1, and the host's node and
+ * Stratus installation to bind in (see workload-mount.ts).
  */
 export const BOOT_SCRIPT = String.raw`
 set -e
-dir=$1; name=$2; user=$3; region=$4; endpoint=$5; devices=$6
+dir=$1; name=$2; user=$3; region=$4; endpoint=$5; devices=$6; nodebin=$7; home=$8
 root=$dir/root
 mkdir -p "$dir/upper" "$dir/work" "$root"
 mount --make-rprivate /
@@ -54,6 +55,12 @@ ln -s /proc/self/fd/1 "$root/dev/stdout"
 ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
+# The host's Stratus and node, read-only at /opt/stratus and /opt/stratus-node (for stratus-inference).
+if [ -n "$nodebin" ] && [ -n "$home" ]; then
+  mkdir -p "$root/opt/stratus" "$root/opt/stratus-node" && touch "$root/opt/stratus-node/node"
+  mount --bind "$home" "$root/opt/stratus" && mount -o remount,bind,ro "$root/opt/stratus"
+  mount --bind "$nodebin" "$root/opt/stratus-node/node" && mount -o remount,bind,ro "$root/opt/stratus-node/node"
+fi
 # Its EBS volumes' device nodes; then its host pid (this shell's, through the host's /proc, which
 # is still mounted here), through which the host adds and removes nodes while it runs.
 [ -z "$devices" ] || sh -c "$devices" sh "$root/dev"

@@ -25,6 +25,7 @@ import { SYSTEMCTL } from "./systemctl.js";
 import { ApiForwarder, INSTANCE_ENDPOINT } from "./api-forwarder.js";
 import { ImdsServer, type ImdsSource } from "./imds/server.js";
 import { InstanceVolumes, insideInstance, waitForInitPid } from "./instance-volumes.js";
+import { INFERENCE_COMMAND, workloadRoot } from "./workload-mount.js";
 import { dropImdsAddress, enableEgress, ensureImdsAddress, linkCounters, netnsName, plumb, readdress, unplumb } from "./network.js";
 
 const JOIN_CGROUP = `[ -n "$1" ] && echo $$ > "$1" 2>/dev/null; shift; exec "$@"`;
@@ -246,6 +247,12 @@ export class NamespaceDriver implements InstanceDriver {
     const sbin = path.join(dir, "upper/usr/local/sbin");
     mkdirSync(sbin, { recursive: true });
     writeFileSync(path.join(sbin, "systemctl"), SYSTEMCTL, { mode: 0o755 });
+    const home = workloadRoot();
+    if (home) {
+      const bin = path.join(dir, "upper/usr/local/bin");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(path.join(bin, "stratus-inference"), INFERENCE_COMMAND, { mode: 0o755 });
+    }
     await plumb(id, instance.privateIpAddress, instance.publicIpAddress);
     this.remember(id, instance.publicIpAddress);
     const procs = createCgroup(id);
@@ -257,7 +264,7 @@ export class NamespaceDriver implements InstanceDriver {
     try {
       // The first shell joins the instance's cgroup (on the host: `ip netns exec` hides the host's
       // /sys/fs/cgroup) and becomes `ip`, then `unshare`: everything the instance runs is counted.
-      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName), instance.scope.region, INSTANCE_ENDPOINT, devices];
+      const boot = ["/usr/bin/unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--kill-child", "/bin/sh", "-c", BOOT_SCRIPT, "sh", dir, hostname, defaultUser(instance.imageName), instance.scope.region, INSTANCE_ENDPOINT, devices, home ? process.execPath : "", home ?? ""];
       child = spawn("/bin/sh", ["-c", JOIN_CGROUP, "sh", procs, "/usr/sbin/ip", "netns", "exec", netnsName(id), ...boot], { stdio: ["ignore", console, console] });
     } finally {
       closeSync(console);

@@ -244,7 +244,8 @@ sleep 180
 
 # Test health endpoint
 # STRATUS: with the default (mock) runtime instances do not run their user data, so nothing serves
-# port 5000; with `stratus start --runtime namespaces` they do (docs/ec2.md), given PyPI.
+# port 5000; with `stratus start --runtime namespaces` they do (docs/ec2.md), given PyPI — or
+# with ExecStart=/usr/local/bin/stratus-inference, Stratus's own server (docs/workload.md).
 #~ curl http://$PUBLIC_IP_V2:5000/health
 
 # Expected output:

@@ -10,7 +10,8 @@
  * runs becomes its address; the key pair's holder logs in over SSH; a spot
  * interruption notice shows in the metadata; CloudWatch gets its real CPU and traffic; its
  * EBS volumes are block devices (mkfs, mount, fstab at the next boot; snapshots and restored
- * volumes hold what it wrote; their I/O in AWS/EBS); a termination removes its network and
+ * volumes hold what it wrote; their I/O in AWS/EBS); Stratus's inference server serves a
+ * model from S3 as the exercise's systemd unit; a termination removes its network and
  * root, a reset every instance's.
  * Skipped where the host cannot run namespaces (not root).
  */
@@ -55,6 +56,9 @@ import { runtimeUnsupported } from "../../src/runtime/host.js";
 import { JAMMY_FILTER, createInstanceProfile, startEc2 } from "../ec2/support.js";
 import type { EbsProvider } from "../../src/services/ebs/provider.js";
 import { fetchWhenUp, inInstance, inInstanceNetwork, notServed } from "./support.js";
+import { rgbPng } from "../workload/png-writer.js";
+import { SMALL_MODEL, modelTensors, testPicture } from "../workload/reference.js";
+import { saveStateDict } from "../workload/torch-writer.js";
 
 const USER_DATA = `#!/bin/bash
 echo "hello from user data as $(id -un) on $(hostname)"
@@ -458,6 +462,75 @@ echo "volume ready"
     let readme = "";
     for (let i = 0; i < 100 && !readme; i++) readme = await inInstance(stratus, id, "cat /mnt/ml-data/README.txt 2>/dev/null || true");
     assert.equal(readme, "ML training data storage");
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    await stratus.clock.advance("5s");
+  });
+
+  it("serves a model from S3 with stratus-inference as the exercise's ml-inference service, logging predictions to its EBS volume", { skip: noLoop }, async () => {
+    const profileArn = await createInstanceProfile(stratus, "inference");
+    await new IAMClient(sdkConfig(stratus)).send(new AttachRolePolicyCommand({ RoleName: "inference-role", PolicyArn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess" }));
+    const s3 = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: "ml-models-dev" }));
+    const model = saveStateDict(modelTensors(SMALL_MODEL, 7));
+    await s3.send(new PutObjectCommand({ Bucket: "ml-models-dev", Key: "models/v1.0/resnet50.pth", Body: model, Metadata: { model_version: "1.0" } }));
+    const userData = `#!/bin/bash
+set -e
+mkfs -t ext4 -q /dev/nvme1n1
+mkdir -p /mnt/ml-data && mount /dev/nvme1n1 /mnt/ml-data && chown ubuntu:ubuntu /mnt/ml-data
+cat > /etc/systemd/system/ml-inference.service <<'UNIT'
+[Unit]
+Description=ML Inference Server
+
+[Service]
+Type=simple
+User=ubuntu
+Environment="MODEL_BUCKET=ml-models-dev" "PREDICTIONS_LOG=/mnt/ml-data/predictions.jsonl"
+ExecStart=/usr/local/bin/stratus-inference
+Restart=always
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable ml-inference
+systemctl start ml-inference
+`;
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images![0].ImageId,
+        InstanceType: "t3.micro",
+        MinCount: 1,
+        MaxCount: 1,
+        IamInstanceProfile: { Arn: profileArn },
+        BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 1 } }],
+        UserData: Buffer.from(userData).toString("base64"),
+      }),
+    );
+    const id = run.Instances![0].InstanceId!;
+    await stratus.clock.advance("5s");
+    const ip = (await describeOne(id)).PublicIpAddress!;
+    // The exercise's health check, from the host, once the model (read with the instance role's credentials) is loaded.
+    const logs = async () =>
+      `${Buffer.from((await ec2.send(new GetConsoleOutputCommand({ InstanceId: id }))).Output ?? "", "base64")}\n${await inInstance(stratus, id, "tail -25 /var/log/ml-inference.log")}`;
+    let health: any = {};
+    for (let i = 0; i < 100 && !health.model_loaded; i++) {
+      health = JSON.parse(await fetchWhenUp(`http://${ip}:5000/health`).catch(async (error) => assert.fail(`${error.message}\n${await logs()}`)));
+      if (!health.model_loaded) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(health.status, "healthy");
+    assert.equal(health.model_loaded, true, JSON.stringify(health));
+    assert.equal(health.model_version, "1.0");
+    const form = new FormData();
+    form.append("image", new Blob([new Uint8Array(rgbPng(16, 16, testPicture(16, 16, 3)))], { type: "image/png" }), "cat.png");
+    const answer = await fetch(`http://${ip}:5000/predict`, { method: "POST", body: form });
+    assert.equal(answer.status, 200);
+    const prediction = await answer.json();
+    assert.ok(["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"].includes(prediction.prediction), JSON.stringify(prediction));
+    // The prediction is on the EBS volume, written by the service as ubuntu.
+    const logged = JSON.parse(await inInstance(stratus, id, "cat /mnt/ml-data/predictions.jsonl"));
+    assert.equal(logged.prediction, prediction.prediction);
+    assert.equal(await inInstance(stratus, id, "stat -c %U /mnt/ml-data/predictions.jsonl"), "ubuntu");
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     await stratus.clock.advance("5s");
   });
