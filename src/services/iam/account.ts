@@ -1,4 +1,4 @@
-/** Account-level reads tools ask for: the summary of entities and quotas, aliases, key usage. */
+/** Account-level reads tools ask for: the summary of entities and quotas, key usage (aliases: account-settings.ts). */
 import type * as Iam from "../../generated/iam.js";
 import type { CallContext } from "../types.js";
 import { IamErrors } from "./errors.js";
@@ -38,8 +38,8 @@ export class AccountOperations {
         RolePolicySizeQuota: POLICY_QUOTAS.roleInlinePolicySize,
         UserPolicySizeQuota: POLICY_QUOTAS.userInlinePolicySize,
         AssumeRolePolicySizeQuota: POLICY_QUOTAS.trustPolicySize,
-        GroupPolicySizeQuota: 5120,
-        Groups: 0,
+        GroupPolicySizeQuota: POLICY_QUOTAS.groupInlinePolicySize,
+        Groups: this.store.groups(a).size,
         GroupsQuota: 300,
         GroupsPerUserQuota: 10,
         ServerCertificates: 0,
@@ -55,10 +55,6 @@ export class AccountOperations {
         GlobalEndpointTokenVersion: 1,
       },
     };
-  }
-
-  ListAccountAliases(): Iam.ListAccountAliasesResponse {
-    return { AccountAliases: [], IsTruncated: false };
   }
 
   GetAccessKeyLastUsed(input: Iam.GetAccessKeyLastUsedRequest, ctx: CallContext): Iam.GetAccessKeyLastUsedResponse {

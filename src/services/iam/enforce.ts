@@ -1,10 +1,10 @@
 /**
  * Identity-based policies, enforced. A request signed by an IAM user's key or
  * by an assumed role's session is allowed only if one of the principal's
- * policies (inline and attached, AWS managed or the account's own) allows
- * its action on its resource and none denies it; a permissions boundary must
- * allow it too. The account root (and any key that is not an IAM principal's)
- * is unrestricted, as before.
+ * policies (inline and attached, AWS managed or the account's own; a user's
+ * include those of every group it is in) allows its action on its resource
+ * and none denies it; a permissions boundary must allow it too. The account
+ * root (and any key that is not an IAM principal's) is unrestricted.
  *
  * Resources: S3 names its ARN (bucket or object), so S3 policies match
  * exactly. For the other services Stratus does not work out each request's
@@ -19,7 +19,7 @@ import { AwsError } from "../../core/errors.js";
 import { conditionsHold, parseOperator, substitute, type Condition, type ConditionContext } from "../s3/access/conditions.js";
 import { wildcardMatch } from "../s3/access/wildcard.js";
 import { findPolicy } from "./lookup.js";
-import { IamStore, type RoleRecord, type UserRecord } from "./store.js";
+import { IamStore, type GroupRecord, type RoleRecord, type UserRecord } from "./store.js";
 
 export type IdentityDecision = "Unrestricted" | "Allow" | "Deny" | "Neutral";
 
@@ -77,7 +77,7 @@ function statements(document: string): Statement[] {
 /** A policy document and where it comes from (what policy simulation reports). */
 export interface SourcedPolicy {
   id: string;
-  type: "user" | "role" | "aws-managed" | "user-managed" | "none";
+  type: "user" | "role" | "group" | "aws-managed" | "user-managed" | "none";
   document: string;
 }
 
@@ -87,21 +87,39 @@ export interface PolicySet {
   boundary?: SourcedPolicy[];
 }
 
-/** The policies of a user or role record: inline, then attached. */
-export function policiesOfEntity(store: IamStore, account: string, record: UserRecord | RoleRecord, kind: "user" | "role"): PolicySet {
-  const managed = (arn: string): SourcedPolicy | undefined => {
-    const resolved = findPolicy(store, account, arn);
-    if (!resolved) return undefined;
-    if (resolved.kind === "aws") return { id: resolved.policy.PolicyName, type: "aws-managed", document: resolved.policy.Document };
-    const version = resolved.policy.Versions.find((v) => v.VersionId === resolved.policy.DefaultVersionId);
-    return version && { id: resolved.policy.PolicyName, type: "user-managed", document: version.Document };
-  };
-  const policies = [
-    ...Object.entries(record.InlinePolicies).map(([id, document]): SourcedPolicy => ({ id, type: kind, document })),
-    ...record.AttachedPolicyArns.map(managed).filter((p): p is SourcedPolicy => p !== undefined),
+/** A managed policy's default version, as a sourced policy (AWS's or the account's own). */
+function managedPolicy(store: IamStore, account: string, arn: string): SourcedPolicy | undefined {
+  const resolved = findPolicy(store, account, arn);
+  if (!resolved) return undefined;
+  if (resolved.kind === "aws") return { id: resolved.policy.PolicyName, type: "aws-managed", document: resolved.policy.Document };
+  const version = resolved.policy.Versions.find((v) => v.VersionId === resolved.policy.DefaultVersionId);
+  return version && { id: resolved.policy.PolicyName, type: "user-managed", document: version.Document };
+}
+
+/**
+ * An entity's own policies, inline then attached. A group's inline policies
+ * are named "group_<group>_<policy>", so that a decision says which group it
+ * came from.
+ */
+function ownPolicies(store: IamStore, account: string, record: UserRecord | RoleRecord | GroupRecord, kind: "user" | "role" | "group"): SourcedPolicy[] {
+  const inlineId = (name: string) => ("GroupName" in record ? `group_${record.GroupName}_${name}` : name);
+  return [
+    ...Object.entries(record.InlinePolicies).map(([name, document]): SourcedPolicy => ({ id: inlineId(name), type: kind, document })),
+    ...record.AttachedPolicyArns.map((arn) => managedPolicy(store, account, arn)).filter((p): p is SourcedPolicy => p !== undefined),
   ];
-  if (!record.PermissionsBoundaryArn) return { policies };
-  const boundary = managed(record.PermissionsBoundaryArn);
+}
+
+/** The policies of a user (its groups' included), role or group record, and its permissions boundary. */
+export function policiesOfEntity(store: IamStore, account: string, record: UserRecord | RoleRecord | GroupRecord, kind: "user" | "role" | "group"): PolicySet {
+  const policies = ownPolicies(store, account, record, kind);
+  if ("UserName" in record) {
+    for (const group of store.groupsOfUser(account, record.UserName).sort((a, b) => (a.GroupName < b.GroupName ? -1 : 1))) {
+      policies.push(...ownPolicies(store, account, group, "group"));
+    }
+  }
+  const boundaryArn = "GroupName" in record ? undefined : record.PermissionsBoundaryArn;
+  if (!boundaryArn) return { policies };
+  const boundary = managedPolicy(store, account, boundaryArn);
   return { policies, boundary: boundary ? [boundary] : [] };
 }
 

@@ -1,28 +1,29 @@
 /**
- * Inline policies embedded in roles and users: Put/Get/Delete/List. IAM caps
- * the total size of an entity's inline policies (10,240 characters for a
- * role, 2,048 for a user, whitespace not counted).
+ * Inline policies embedded in roles and users: Put/Get/Delete/List (groups'
+ * are in group-policies.ts). IAM caps the total size of an entity's inline
+ * policies (10,240 characters for a role, 2,048 for a user, 5,120 for a
+ * group, whitespace not counted).
  */
 import type * as Iam from "../../generated/iam.js";
 import type { CallContext } from "../types.js";
 import { IamErrors } from "./errors.js";
-import { requireRole, requireUser } from "./lookup.js";
+import { requireModifiableRole, requireRole, requireUser } from "./lookup.js";
 import { paginate } from "./paging.js";
 import { encodeDocument, POLICY_QUOTAS, policySize, validatePolicyDocument } from "./policy-document.js";
 import type { IamStore } from "./store.js";
 
-function checkInlineSize(policies: Record<string, string>, name: string, document: string, limit: number, entity: string): void {
+export function checkInlineSize(policies: Record<string, string>, name: string, document: string, limit: number, entity: string): void {
   let total = policySize(document);
   for (const [other, text] of Object.entries(policies)) if (other !== name) total += policySize(text);
   if (total > limit) throw IamErrors.limitExceeded(`Maximum policy size of ${limit} bytes exceeded for ${entity}`);
 }
 
 /** Policy names may be anything [\w+=,.@-]+ matches, "__proto__" and "constructor" included. */
-function getOwn(policies: Record<string, string>, name: string): string | undefined {
+export function getOwn(policies: Record<string, string>, name: string): string | undefined {
   return Object.hasOwn(policies, name) ? policies[name] : undefined;
 }
 
-function setOwn(policies: Record<string, string>, name: string, document: string): void {
+export function setOwn(policies: Record<string, string>, name: string, document: string): void {
   Object.defineProperty(policies, name, { value: document, enumerable: true, writable: true, configurable: true });
 }
 
@@ -30,7 +31,7 @@ export class InlinePolicyOperations {
   constructor(private readonly store: IamStore) {}
 
   PutRolePolicy(input: Iam.PutRolePolicyRequest, ctx: CallContext): void {
-    const role = requireRole(this.store, ctx.account, input.RoleName);
+    const role = requireModifiableRole(this.store, ctx.account, input.RoleName);
     validatePolicyDocument(input.PolicyDocument, "identity");
     checkInlineSize(role.InlinePolicies, input.PolicyName, input.PolicyDocument, POLICY_QUOTAS.roleInlinePolicySize, `role ${role.RoleName}`);
     this.store.roles(ctx.account).update(role.RoleName.toLowerCase(), (r) => {
@@ -46,7 +47,7 @@ export class InlinePolicyOperations {
   }
 
   DeleteRolePolicy(input: Iam.DeleteRolePolicyRequest, ctx: CallContext): void {
-    const role = requireRole(this.store, ctx.account, input.RoleName);
+    const role = requireModifiableRole(this.store, ctx.account, input.RoleName);
     if (getOwn(role.InlinePolicies, input.PolicyName) === undefined) throw IamErrors.noSuchRolePolicy(input.PolicyName);
     this.store.roles(ctx.account).update(role.RoleName.toLowerCase(), (r) => {
       delete r.InlinePolicies[input.PolicyName];

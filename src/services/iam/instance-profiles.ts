@@ -4,7 +4,7 @@ import { iamUniqueId } from "../../core/ids.js";
 import type * as Iam from "../../generated/iam.js";
 import type { CallContext } from "../types.js";
 import { IamErrors } from "./errors.js";
-import { requireInstanceProfile, requireRole, toInstanceProfile } from "./lookup.js";
+import { requireInstanceProfile, requireModifiableRole, requireRole, toInstanceProfile } from "./lookup.js";
 import { paginate, paginateInOrder, underPath } from "./paging.js";
 import type { IamStore, InstanceProfileRecord } from "./store.js";
 import { initialTags, mergeTags, removeTags } from "./tags.js";
@@ -59,7 +59,7 @@ export class InstanceProfileOperations {
 
   AddRoleToInstanceProfile(input: Iam.AddRoleToInstanceProfileRequest, ctx: CallContext): void {
     const profile = requireInstanceProfile(this.store, ctx.account, input.InstanceProfileName);
-    const role = requireRole(this.store, ctx.account, input.RoleName);
+    const role = requireModifiableRole(this.store, ctx.account, input.RoleName);
     if (profile.Roles.length >= ROLES_PER_PROFILE) throw IamErrors.quota("InstanceSessionsPerInstanceProfile", ROLES_PER_PROFILE);
     this.store.instanceProfiles(ctx.account).update(profile.InstanceProfileName.toLowerCase(), (p) => {
       p.Roles.push(role.RoleName);
@@ -70,6 +70,7 @@ export class InstanceProfileOperations {
     const profile = requireInstanceProfile(this.store, ctx.account, input.InstanceProfileName);
     const key = input.RoleName.toLowerCase();
     if (!profile.Roles.some((r) => r.toLowerCase() === key)) throw IamErrors.noSuchRole(input.RoleName);
+    if (this.store.roles(ctx.account).get(key)?.ServiceLinked) throw IamErrors.unmodifiableRole(input.RoleName);
     this.store.instanceProfiles(ctx.account).update(profile.InstanceProfileName.toLowerCase(), (p) => {
       p.Roles = p.Roles.filter((r) => r.toLowerCase() !== key);
     });

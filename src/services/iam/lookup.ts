@@ -3,16 +3,29 @@
  * turning records into the API's shapes (documents URL-encoded).
  */
 import { parseArn } from "../../core/ids.js";
-import type { InstanceProfile, Policy, Role, User } from "../../generated/iam.js";
+import type { Group, InstanceProfile, Policy, Role, User } from "../../generated/iam.js";
 import { IamErrors } from "./errors.js";
 import { awsManagedPolicy, isAwsManagedArn, type AwsManagedPolicy } from "./managed-catalogue.js";
 import { encodeDocument } from "./policy-document.js";
-import type { IamStore, InstanceProfileRecord, ManagedPolicyRecord, RoleRecord, UserRecord } from "./store.js";
+import type { GroupRecord, IamStore, InstanceProfileRecord, ManagedPolicyRecord, RoleRecord, UserRecord } from "./store.js";
 
 export function requireRole(store: IamStore, account: string, name: string): RoleRecord {
   const role = store.roles(account).get(name.toLowerCase());
   if (!role) throw IamErrors.noSuchRole(name);
   return role;
+}
+
+/** A role the caller may change: service-linked roles answer UnmodifiableEntity. */
+export function requireModifiableRole(store: IamStore, account: string, name: string): RoleRecord {
+  const role = requireRole(store, account, name);
+  if (role.ServiceLinked) throw IamErrors.unmodifiableRole(role.RoleName);
+  return role;
+}
+
+export function requireGroup(store: IamStore, account: string, name: string): GroupRecord {
+  const group = store.groups(account).get(name.toLowerCase());
+  if (!group) throw IamErrors.noSuchGroup(name);
+  return group;
 }
 
 export function requireUser(store: IamStore, account: string, name: string): UserRecord {
@@ -51,7 +64,7 @@ export function requirePolicy(store: IamStore, account: string, arn: string): Re
   return policy;
 }
 
-/** How many of the account's roles and users have this policy attached, or as boundary. */
+/** How many of the account's roles, users and groups have this policy attached, or as boundary. */
 export function policyUsage(store: IamStore, account: string, arn: string): { attachments: number; boundaries: number } {
   let attachments = 0;
   let boundaries = 0;
@@ -59,6 +72,7 @@ export function policyUsage(store: IamStore, account: string, arn: string): { at
     if (entity.AttachedPolicyArns.includes(arn)) attachments++;
     if (entity.PermissionsBoundaryArn === arn) boundaries++;
   }
+  for (const group of store.groups(account).values()) if (group.AttachedPolicyArns.includes(arn)) attachments++;
   return { attachments, boundaries };
 }
 
@@ -95,6 +109,10 @@ export function toUser(record: UserRecord, withTags: boolean): User {
         : undefined,
     Tags: withTags && record.Tags.length ? record.Tags : undefined,
   };
+}
+
+export function toGroup(record: GroupRecord): Group {
+  return { Path: record.Path, GroupName: record.GroupName, GroupId: record.GroupId, Arn: record.Arn, CreateDate: record.CreateDate };
 }
 
 export function toInstanceProfile(store: IamStore, account: string, record: InstanceProfileRecord, withTags: boolean): InstanceProfile {

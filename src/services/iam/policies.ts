@@ -182,7 +182,7 @@ export class PolicyOperations {
   }
 }
 
-function versionsOf(resolved: ResolvedPolicy): Array<{ VersionId: string; Document: string; CreateDate: Date; IsDefaultVersion: boolean }> {
+export function versionsOf(resolved: ResolvedPolicy): Array<{ VersionId: string; Document: string; CreateDate: Date; IsDefaultVersion: boolean }> {
   if (resolved.kind === "aws") {
     const p = resolved.policy;
     return [{ VersionId: p.DefaultVersionId, Document: p.Document, CreateDate: p.VersionCreateDate, IsDefaultVersion: true }];

@@ -23,6 +23,7 @@ export const POLICY_QUOTAS = {
   managedPolicySize: 6144,
   roleInlinePolicySize: 10240,
   userInlinePolicySize: 2048,
+  groupInlinePolicySize: 5120,
   trustPolicySize: 2048,
 } as const;
 

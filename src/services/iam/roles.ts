@@ -4,13 +4,13 @@ import { iamUniqueId } from "../../core/ids.js";
 import type * as Iam from "../../generated/iam.js";
 import type { CallContext } from "../types.js";
 import { IamErrors } from "./errors.js";
-import { findPolicy, requireRole, toRole } from "./lookup.js";
+import { findPolicy, requireModifiableRole, requireRole, toRole } from "./lookup.js";
 import { paginate, paginateInOrder, underPath } from "./paging.js";
 import { POLICY_QUOTAS, policySize, validatePolicyDocument } from "./policy-document.js";
 import type { IamStore, RoleRecord } from "./store.js";
 import { initialTags, mergeTags, removeTags } from "./tags.js";
 
-const ROLES_PER_ACCOUNT = 1000;
+export const ROLES_PER_ACCOUNT = 1000;
 
 export function checkTrustPolicy(document: string): void {
   validatePolicyDocument(document, "trust");
@@ -57,7 +57,7 @@ export class RoleOperations {
   }
 
   DeleteRole(input: Iam.DeleteRoleRequest, ctx: CallContext): void {
-    const role = requireRole(this.store, ctx.account, input.RoleName);
+    const role = requireModifiableRole(this.store, ctx.account, input.RoleName);
     const key = role.RoleName.toLowerCase();
     if (this.store.instanceProfiles(ctx.account).values().some((p) => p.Roles.some((r) => r.toLowerCase() === key))) {
       throw IamErrors.deleteConflict("Cannot delete entity, must remove roles from instance profile first.");
@@ -75,6 +75,8 @@ export class RoleOperations {
   }
 
   UpdateRole(input: Iam.UpdateRoleRequest, ctx: CallContext): Iam.UpdateRoleResponse {
+    // A service-linked role's description may be edited, nothing else.
+    if (input.MaxSessionDuration !== undefined) requireModifiableRole(this.store, ctx.account, input.RoleName);
     this.update(ctx.account, input.RoleName, (role) => {
       if (input.Description !== undefined) role.Description = input.Description;
       if (input.MaxSessionDuration !== undefined) role.MaxSessionDuration = input.MaxSessionDuration;
@@ -90,7 +92,7 @@ export class RoleOperations {
   }
 
   UpdateAssumeRolePolicy(input: Iam.UpdateAssumeRolePolicyRequest, ctx: CallContext): void {
-    requireRole(this.store, ctx.account, input.RoleName);
+    requireModifiableRole(this.store, ctx.account, input.RoleName);
     checkTrustPolicy(input.PolicyDocument);
     this.update(ctx.account, input.RoleName, (r) => {
       r.AssumeRolePolicyDocument = input.PolicyDocument;
@@ -98,7 +100,7 @@ export class RoleOperations {
   }
 
   PutRolePermissionsBoundary(input: Iam.PutRolePermissionsBoundaryRequest, ctx: CallContext): void {
-    requireRole(this.store, ctx.account, input.RoleName);
+    requireModifiableRole(this.store, ctx.account, input.RoleName);
     checkBoundary(this.store, ctx.account, input.PermissionsBoundary);
     this.update(ctx.account, input.RoleName, (r) => {
       r.PermissionsBoundaryArn = input.PermissionsBoundary;
@@ -106,6 +108,7 @@ export class RoleOperations {
   }
 
   DeleteRolePermissionsBoundary(input: Iam.DeleteRolePermissionsBoundaryRequest, ctx: CallContext): void {
+    requireModifiableRole(this.store, ctx.account, input.RoleName);
     this.update(ctx.account, input.RoleName, (r) => {
       delete r.PermissionsBoundaryArn;
     });

@@ -1,9 +1,9 @@
 /**
- * Policy simulation: SimulatePrincipalPolicy (a user's or role's own
- * policies, plus any given) and SimulateCustomPolicy (the given policies
- * alone), evaluated by the same engine that enforces identity policies
- * (enforce.ts): for each action and resource, allowed, explicitDeny or
- * implicitDeny, and the policies whose statements decided it.
+ * Policy simulation: SimulatePrincipalPolicy (a user's policies with its
+ * groups', a role's or a group's, plus any given) and SimulateCustomPolicy
+ * (the given policies alone), evaluated by the same engine that enforces
+ * identity policies (enforce.ts): for each action and resource, allowed,
+ * explicitDeny or implicitDeny, and the policies whose statements decided it.
  */
 import { parseArn } from "../../core/ids.js";
 import type * as Iam from "../../generated/iam.js";
@@ -56,6 +56,10 @@ export class SimulationOperations {
       const role = this.store.roles(account).get(name.toLowerCase());
       if (!role) throw IamErrors.noSuchRole(name);
       set = policiesOfEntity(this.store, account, role, "role");
+    } else if (arn.resource.startsWith("group/")) {
+      const group = this.store.groups(account).get(name.toLowerCase());
+      if (!group) throw IamErrors.noSuchGroup(name);
+      set = policiesOfEntity(this.store, account, group, "group");
     } else {
       throw IamErrors.invalidArn(input.PolicySourceArn);
     }

@@ -28,6 +28,8 @@ export interface RoleRecord {
   InlinePolicies: Record<string, string>;
   /** ARNs of attached managed policies, in attach order. */
   AttachedPolicyArns: string[];
+  /** Set on roles made by CreateServiceLinkedRole: only "the service" may change them. */
+  ServiceLinked?: { ServiceName: string };
 }
 
 export interface InstanceProfileRecord {
@@ -73,6 +75,52 @@ export interface UserRecord {
   Tags: TagRecord[];
   InlinePolicies: Record<string, string>;
   AttachedPolicyArns: string[];
+  /** The user's console password (CreateLoginProfile), kept only as salted hashes. */
+  LoginProfile?: LoginProfileRecord;
+}
+
+export interface LoginProfileRecord {
+  CreateDate: Date;
+  PasswordResetRequired: boolean;
+  /** Hashes of the current and earlier passwords, newest first (for PasswordReusePrevention). */
+  PasswordHashes: string[];
+}
+
+export interface GroupRecord {
+  GroupName: string;
+  GroupId: string;
+  Arn: string;
+  Path: string;
+  CreateDate: Date;
+  InlinePolicies: Record<string, string>;
+  AttachedPolicyArns: string[];
+  /** Member user names, in the order they were added. */
+  Users: string[];
+}
+
+/** What UpdateAccountPasswordPolicy set; absent fields take AWS's defaults. */
+export interface PasswordPolicyRecord {
+  MinimumPasswordLength: number;
+  RequireSymbols: boolean;
+  RequireNumbers: boolean;
+  RequireUppercaseCharacters: boolean;
+  RequireLowercaseCharacters: boolean;
+  AllowUsersToChangePassword: boolean;
+  MaxPasswordAge?: number;
+  PasswordReusePrevention?: number;
+  HardExpiry?: boolean;
+}
+
+/** The account's own settings: its alias and password policy. */
+export interface AccountSettingsRecord {
+  Alias?: string;
+  PasswordPolicy?: PasswordPolicyRecord;
+}
+
+/** A DeleteServiceLinkedRole task, by its id. */
+export interface DeletionTaskRecord {
+  DeletionTaskId: string;
+  Status: "SUCCEEDED" | "IN_PROGRESS" | "FAILED" | "NOT_STARTED";
 }
 
 export interface AccessKeyRecord {
@@ -85,6 +133,8 @@ export interface AccessKeyRecord {
 }
 
 export const GLOBAL = "global";
+/** The id of an account's one settings record. */
+export const ACCOUNT_SETTINGS = "settings";
 
 export class IamStore {
   constructor(private readonly cloud: Cloud) {}
@@ -108,6 +158,31 @@ export class IamStore {
 
   users(account: string): ScopedCollection<UserRecord> {
     return this.collection("users", account);
+  }
+
+  groups(account: string): ScopedCollection<GroupRecord> {
+    return this.collection("groups", account);
+  }
+
+  /** One record per account, under the id ACCOUNT_SETTINGS. */
+  accountSettings(account: string): ScopedCollection<AccountSettingsRecord> {
+    return this.collection("account-settings", account);
+  }
+
+  /** Every account's settings (aliases are unique across accounts). */
+  allAccountSettings(): AccountSettingsRecord[] {
+    const kind = this.cloud.documents.collection<AccountSettingsRecord>("iam", "account-settings");
+    return kind.scopes().flatMap((scope) => kind.scope(scope).values());
+  }
+
+  deletionTasks(account: string): ScopedCollection<DeletionTaskRecord> {
+    return this.collection("deletion-tasks", account);
+  }
+
+  /** The groups a user is in. */
+  groupsOfUser(account: string, userName: string): GroupRecord[] {
+    const key = userName.toLowerCase();
+    return this.groups(account).values().filter((g) => g.Users.some((u) => u.toLowerCase() === key));
   }
 
   /** Access keys by access key id. */

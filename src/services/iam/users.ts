@@ -17,7 +17,7 @@ const KEYS_PER_USER = 2;
 const USERS_PER_ACCOUNT = 5000;
 
 /** The IAM user name the caller signs as; "" for the account root. */
-function callerUserName(ctx: CallContext): string {
+export function callerUserName(ctx: CallContext): string {
   const arn = parseArn(ctx.principalArn);
   if (!arn || arn.resource === "root") return "";
   if (arn.service === "iam" && arn.resource.startsWith("user/")) return arn.resource.split("/").pop()!;
@@ -68,10 +68,41 @@ export class UserOperations {
 
   DeleteUser(input: Iam.DeleteUserRequest, ctx: CallContext): void {
     const user = requireUser(this.store, ctx.account, input.UserName);
+    if (user.LoginProfile) throw IamErrors.deleteConflict("Cannot delete entity, must delete login profile first.");
     if (this.keysOf(ctx.account, user.UserName).length > 0) throw IamErrors.deleteConflict("Cannot delete entity, must delete access keys first.");
     if (user.AttachedPolicyArns.length > 0) throw IamErrors.deleteConflict("Cannot delete entity, must detach all policies first.");
     if (Object.keys(user.InlinePolicies).length > 0) throw IamErrors.deleteConflict("Cannot delete entity, must delete policies first.");
+    // AWS words a user still in a group as DeleteGroup words a group still holding users.
+    if (this.store.groupsOfUser(ctx.account, user.UserName).length > 0) throw IamErrors.deleteConflict("Cannot delete entity, must remove users from group first.");
     this.store.users(ctx.account).delete(user.UserName.toLowerCase());
+  }
+
+  /** Renames and/or moves a user; its keys, policies, groups and login profile go with it. */
+  UpdateUser(input: Iam.UpdateUserRequest, ctx: CallContext): void {
+    const user = requireUser(this.store, ctx.account, input.UserName);
+    const name = input.NewUserName ?? user.UserName;
+    const path = input.NewPath ?? user.Path;
+    const users = this.store.users(ctx.account);
+    const oldKey = user.UserName.toLowerCase();
+    const newKey = name.toLowerCase();
+    if (newKey !== oldKey && users.has(newKey)) throw IamErrors.userExists(name);
+    const renamed: UserRecord = { ...structuredClone(user), UserName: name, Path: path, Arn: `arn:aws:iam::${ctx.account}:user${path}${name}` };
+    this.cloud.documents.transaction(() => {
+      users.delete(oldKey);
+      users.put(newKey, renamed);
+      for (const key of this.keysOf(ctx.account, user.UserName)) {
+        const moved = this.store.accessKeys(ctx.account).update(key.AccessKeyId, (k) => {
+          k.UserName = name;
+        })!;
+        // Its keys now sign as the user's new ARN.
+        if (moved.Status === "Active") this.register(ctx.account, moved, { arn: renamed.Arn, id: renamed.UserId });
+      }
+      for (const group of this.store.groupsOfUser(ctx.account, user.UserName)) {
+        this.store.groups(ctx.account).update(group.GroupName.toLowerCase(), (g) => {
+          g.Users = g.Users.map((u) => (u.toLowerCase() === oldKey ? name : u));
+        });
+      }
+    });
   }
 
   PutUserPermissionsBoundary(input: Iam.PutUserPermissionsBoundaryRequest, ctx: CallContext): void {
