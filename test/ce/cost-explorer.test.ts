@@ -45,6 +45,7 @@ import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
 const COMPUTE = "Amazon Elastic Compute Cloud - Compute";
 const EC2_OTHER = "EC2 - Other";
+const VPC = "Amazon Virtual Private Cloud";
 const S3_SERVICE = "Amazon Simple Storage Service";
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -325,11 +326,11 @@ describe("Cost Explorer", () => {
     const either = await costs({
       TimePeriod: { Start: day(2), End: day(3) },
       Metrics: ["UnblendedCost"],
-      Filter: { Or: [dimension("SERVICE", COMPUTE), dimension("SERVICE", EC2_OTHER)] },
+      Filter: { Or: [dimension("SERVICE", COMPUTE), dimension("SERVICE", EC2_OTHER), dimension("SERVICE", VPC)] },
     });
     const amountOf = (out: typeof all) => Number(out.ResultsByTime![0].Total!.UnblendedCost.Amount);
     close(amountOf(compute) + amountOf(rest), amountOf(all), 1e-9, "a filter and its Not add up to everything");
-    close(amountOf(either), amountOf(all), 1e-9, "on that day, compute and EC2 - Other are everything");
+    close(amountOf(either), amountOf(all), 1e-9, "on that day, compute, EC2 - Other and the instances' public IPv4 addresses are everything");
 
     const hourly = await costs({
       TimePeriod: { Start: "2026-03-05T10:00:00Z", End: "2026-03-05T13:00:00Z" },
@@ -353,11 +354,11 @@ describe("Cost Explorer", () => {
     assert.equal(cli.code, 0, cli.stderr);
     const out = JSON.parse(cli.stdout);
     const services = out.ResultsByTime[0].Groups.map((g: any) => g.Keys[0]);
-    assert.deepEqual(services, [COMPUTE, S3_SERVICE, EC2_OTHER]);
+    assert.deepEqual([...services].sort(), [COMPUTE, S3_SERVICE, EC2_OTHER, VPC].sort());
     assert.equal(out.ResultsByTime[0].Estimated, true, "the current month is an estimate");
     const dims = await awsCli(stratus, ["ce", "get-dimension-values", "--time-period", `Start=${day(1)},End=${day(8)}`, "--dimension", "SERVICE"]);
     assert.equal(dims.code, 0, dims.stderr);
-    assert.deepEqual(JSON.parse(dims.stdout).DimensionValues.map((v: any) => v.Value), [COMPUTE, S3_SERVICE, EC2_OTHER]);
+    assert.deepEqual(JSON.parse(dims.stdout).DimensionValues.map((v: any) => v.Value).sort(), [COMPUTE, S3_SERVICE, EC2_OTHER, VPC].sort());
     const notImplemented = await awsCli(stratus, ["ce", "get-anomaly-monitors"]);
     assert.notEqual(notImplemented.code, 0);
     assert.match(notImplemented.stderr, /NotImplemented|not supported/);

@@ -34,7 +34,7 @@ describe("Pricing", () => {
   it("describes its services with their attribute names", async () => {
     const all = await pricing.send(new DescribeServicesCommand({}));
     assert.equal(all.FormatVersion, "aws_v1");
-    assert.deepEqual(all.Services!.map((s) => s.ServiceCode).sort(), ["AmazonEC2", "AmazonS3"]);
+    assert.deepEqual(all.Services!.map((s) => s.ServiceCode).sort(), ["AmazonEC2", "AmazonS3", "AmazonVPC"]);
     const ec2 = await pricing.send(new DescribeServicesCommand({ ServiceCode: "AmazonEC2" }));
     for (const name of ["instanceType", "location", "operatingSystem", "tenancy", "volumeApiName", "regionCode"]) assert.ok(ec2.Services![0].AttributeNames!.includes(name), name);
     const unknown = await pricing.send(new DescribeServicesCommand({ ServiceCode: "AmazonNothing" }));

@@ -40,6 +40,7 @@ interface StorageData {
   s3Storage: Record<string, { volumeType: string; storageClass: string; usage: string; tiers: Array<[number, number | null, number]> }>;
   s3Requests: Record<string, { group: string; groupDescription: string; per1000: number }>;
   dataTransferOutPerGb: number;
+  publicIpv4: Record<"InUse" | "Idle", { usage: string; operation: string; perHour: number; label: string }>;
 }
 
 let storage: StorageData | undefined;
@@ -102,10 +103,16 @@ function money(value: number): string {
   return value.toFixed(4).replace(/0{1,2}$/, "");
 }
 
+const SERVICE_NAMES: Record<string, string> = {
+  AmazonEC2: "Amazon Elastic Compute Cloud",
+  AmazonS3: "Amazon Simple Storage Service",
+  AmazonVPC: "Amazon Virtual Private Cloud",
+};
+
 function baseAttributes(serviceCode: string, region: string, longName: string): Record<string, string> {
   return {
     servicecode: serviceCode,
-    servicename: serviceCode === "AmazonEC2" ? "Amazon Elastic Compute Cloud" : "Amazon Simple Storage Service",
+    servicename: SERVICE_NAMES[serviceCode] ?? serviceCode,
     location: locationOf(longName),
     locationType: "AWS Region",
     regionCode: region,
@@ -274,9 +281,35 @@ export function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
+/** Public IPv4 addresses, in use (on a running instance) and idle (an Elastic IP that is not), by the hour. */
+function vpc(): Product[] {
+  const out: Product[] = [];
+  for (const region of REGIONS) {
+    const prefix = USAGE_PREFIX[region.name] ?? "";
+    for (const [state, address] of Object.entries(storageData().publicIpv4)) {
+      const price = round(address.perHour * regionMultiplier(region.name));
+      out.push({
+        serviceCode: "AmazonVPC",
+        productFamily: "VPC Public IPv4 Address",
+        attributes: {
+          ...baseAttributes("AmazonVPC", region.name, region.longName),
+          group: "VPCPublicIPv4Address",
+          groupDescription: `Hourly charge for ${address.label}`,
+          usagetype: `${prefix}${address.usage}`,
+          operation: address.operation,
+        },
+        sku: skuOf(`vpc/${region.name}/public-ipv4/${state}`),
+        dimensions: [{ unit: "Hrs", pricePerUnit: price, description: `$${money(price)} per ${address.label.replace(/Addresses$/, "Address")} per hour`, beginRange: "0", endRange: "Inf" }],
+      });
+    }
+  }
+  return out;
+}
+
 const BUILDERS: Record<string, () => Product[]> = {
   AmazonEC2: () => [...ec2Instances(), ...ebs()],
   AmazonS3: s3,
+  AmazonVPC: vpc,
 };
 
 export const SERVICE_CODES = Object.keys(BUILDERS);

@@ -45,6 +45,12 @@ export function s3RequestRate(tier: "Tier1" | "Tier2", region: string): number {
   return (storageData().s3Requests[tier].per1000 * regionMultiplier(region)) / 1000;
 }
 
+/** USD per hour of a public IPv4 address, in use or idle, and the usage type and operation it is billed under. */
+export function publicIpv4Rate(state: "InUse" | "Idle", region: string): { perHour: number; usage: string; operation: string } {
+  const address = storageData().publicIpv4[state];
+  return { perHour: round(address.perHour * regionMultiplier(region)), usage: address.usage, operation: address.operation };
+}
+
 /** USD per GB transferred out to the internet. */
 export function dataTransferOutRate(region: string): number {
   return round(storageData().dataTransferOutPerGb * regionMultiplier(region));

@@ -25,8 +25,11 @@ import { scopeOf } from "../network/module.js";
 import { allocatePublicIp } from "../network/public-ips.js";
 import type { Ec2State, InstanceRecord } from "../state.js";
 import { tagsFor } from "../tags.js";
+import { chargeElasticIp, type MeteredAddress } from "./billing.js";
 
 export const MAX_ADDRESSES = 5;
+const BILLING_JOB = "ec2:addresses:billing";
+const HOUR = 3_600_000;
 
 /** What the address side needs from the instance side. */
 export interface AddressHolders {
@@ -57,6 +60,38 @@ export class AddressesModule {
     this.holders = holders;
   }
 
+  onStart(): void {
+    this.cloud.scheduler.on(BILLING_JOB, (job) => this.billHour(job.due));
+    this.ensureBilling();
+  }
+
+  /** Elastic IPs are charged every hour of the clock while any is allocated. */
+  private ensureBilling(): void {
+    if (this.cloud.scheduler.get(BILLING_JOB) || !this.anyAllocated()) return;
+    this.cloud.scheduler.schedule({ kind: BILLING_JOB, key: BILLING_JOB, due: (Math.floor(this.cloud.clock.now() / HOUR) + 1) * HOUR });
+  }
+
+  private anyAllocated(): boolean {
+    return this.cloud.documents.collection("ec2", "addresses").scopes().some((scope) => this.addresses(scope).size > 0);
+  }
+
+  private billHour(end: number): void {
+    for (const scope of this.cloud.documents.collection("ec2", "addresses").scopes()) {
+      for (const address of this.addresses(scope).values()) this.meter(scope, address, end);
+    }
+    if (this.anyAllocated()) this.cloud.scheduler.schedule({ kind: BILLING_JOB, key: BILLING_JOB, due: end + HOUR });
+  }
+
+  /** Charges an Elastic IP up to `until` (now) in its current state: before its association changes, at release, hourly. */
+  private meter(scope: Scope, stale: Address, until = this.cloud.clock.now()): void {
+    const address = this.addresses(scope).get(stale.AllocationId!);
+    if (!address) return;
+    const instance = address.InstanceId ? this.holders?.live(scope, address.InstanceId) : undefined;
+    const inUse = instance ? instance.State?.Name === "running" : address.NetworkInterfaceId !== undefined;
+    const mark = chargeElasticIp(this.cloud, scope, address as MeteredAddress, until, inUse);
+    this.addresses(scope).update(address.AllocationId!, (a) => void ((a as MeteredAddress)._billedTo = mark));
+  }
+
   addresses(scope: Scope): ScopedCollection<Address> {
     return this.state.collection<Address>("addresses", scope);
   }
@@ -69,7 +104,9 @@ export class AddressesModule {
   /** The instance was terminated: its Elastic IP is disassociated (and stays allocated). */
   instanceTerminated(scope: Scope, instanceId: string): void {
     for (const address of this.addresses(scope).values()) {
-      if (address.InstanceId === instanceId) this.addresses(scope).update(address.AllocationId!, clearAssociation);
+      if (address.InstanceId !== instanceId) continue;
+      this.meter(scope, address);
+      this.addresses(scope).update(address.AllocationId!, clearAssociation);
     }
   }
 
@@ -86,7 +123,8 @@ export class AddressesModule {
       throw Ec2Errors.custom("InvalidAddress.NotFound", `Address ${input.Address} not found.`);
     }
     const inUse = new Set([...this.elasticIps(scope), ...(this.holders?.publicAddressesInUse(scope) ?? [])]);
-    const record: Address = {
+    const record: MeteredAddress = {
+      _allocatedAt: this.cloud.clock.now(),
       AllocationId: ec2Id("eipalloc"),
       PublicIp: allocatePublicIp(scope.region, inUse),
       Domain: "vpc",
@@ -95,6 +133,7 @@ export class AddressesModule {
       Tags: tags,
     };
     addresses.put(record.AllocationId!, record);
+    this.ensureBilling();
     return {
       AllocationId: record.AllocationId,
       PublicIp: record.PublicIp,
@@ -186,6 +225,7 @@ export class AddressesModule {
     }
     const associationId = ec2Id("eipassoc");
     const networkInterfaceId = instance._eni?.id;
+    this.meter(scope, address);
     this.addresses(scope).update(address.AllocationId!, (a) => {
       a.AssociationId = associationId;
       a.InstanceId = instance.InstanceId;
@@ -217,6 +257,7 @@ export class AddressesModule {
     const scope = scopeOf(ctx);
     const address = this.find(scope, input.AllocationId, input.PublicIp);
     if (address.AssociationId) throw Ec2Errors.custom("InvalidIPAddress.InUse", `Address ${address.PublicIp} is in use.`);
+    this.meter(scope, address);
     this.addresses(scope).delete(address.AllocationId!);
   }
 
@@ -237,6 +278,7 @@ export class AddressesModule {
 
   private disassociate(scope: Scope, address: Address, notify = true): void {
     const instanceId = address.InstanceId;
+    this.meter(scope, address);
     this.addresses(scope).update(address.AllocationId!, clearAssociation);
     if (instanceId && notify) this.holders?.elasticIpChanged(scope, instanceId, undefined);
   }

@@ -13,6 +13,8 @@ import type { Scope } from "../../../state/documents.js";
 import { metricSink, type BuiltInDatum } from "../../cloudwatch/publish.js";
 import type { InstanceRecord } from "../state.js";
 import type { Usage } from "./driver.js";
+import { tagMap } from "../../ce/ledger.js";
+import { chargePublicIp } from "../addresses/billing.js";
 import { chargeInstance } from "./billing.js";
 import type { InstancesModule } from "./module.js";
 
@@ -71,6 +73,8 @@ export class InstanceMetrics {
       const window = activeWindow(record, start, end);
       if (!window) continue;
       chargeInstance(this.cloud, scope, record, window[0], window[1], { start: window[2], end: window[3] });
+      // Its auto-assigned public IPv4 address, while it runs (an Elastic IP is metered by the addresses module).
+      if (record._autoPublicIp && !record._eip) chargePublicIp(this.cloud, scope, "InUse", record.InstanceId!, window[0], window[1], tagMap(record.Tags));
       const driverView = this.instances.driverView(scope, record);
       const detailed = record.Monitoring?.State === "enabled";
       if (detailed) {
