@@ -32,6 +32,7 @@ import { InstanceQueriesModule } from "./instances/describe.js";
 import { InstanceMetrics } from "./instances/metrics.js";
 import { SpotModule } from "./spot/module.js";
 import { SpotFleetModule } from "./spot/fleet.js";
+import { Ec2FleetModule } from "./spot/ec2-fleet.js";
 import { EbsEncryptionModule } from "./volumes/encryption.js";
 import { SnapshotsModule } from "./volumes/snapshots.js";
 import { VolumesModule } from "./volumes/volumes.js";
@@ -94,6 +95,7 @@ function createModules(cloud: Cloud, state: Ec2State): Ec2Module[] {
     new InstanceMetrics(cloud, instances),
     spot,
     new SpotFleetModule(cloud, state, instances, spot, templates),
+    new Ec2FleetModule(cloud, state, instances, spot, templates),
     templates,
     interfaces,
     new RouteTablesModule(cloud, state, network),

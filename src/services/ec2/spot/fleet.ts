@@ -1,15 +1,10 @@
 /**
  * Spot fleets: a target capacity filled from pools (launch specification ×
  * zone) by an allocation strategy, and kept filled ("maintain") when
- * instances go away.
- *
- *  - lowestPrice: the InstancePoolsToUseCount cheapest pools (per unit of
- *    capacity), instances spread evenly across them;
- *  - diversified: every eligible pool, in turn;
- *  - capacityOptimized / capacityOptimizedPrioritized: the pool with the most
- *    spare capacity (a deterministic per-pool figure, smaller for bigger
- *    types);
- *  - priceCapacityOptimized: the cheapest among the better-capacity half.
+ * instances go away. Pools, strategies, weights and scaling down are shared
+ * with EC2 Fleet (pools.ts); Spot Fleet's strategy names are the camelCase
+ * forms of EC2 Fleet's (lowestPrice, diversified, capacityOptimized,
+ * capacityOptimizedPrioritized, priceCapacityOptimized).
  *
  * A pool is eligible when its spot price per unit is within the maximum
  * price (the specification's SpotPrice, else the fleet's, else on-demand).
@@ -33,13 +28,11 @@ import type {
   SpotFleetLaunchSpecification,
   SpotFleetRequestConfig,
   SpotFleetRequestConfigData,
-  Tag,
 } from "../../../generated/ec2.js";
 import type { Scope, ScopedCollection } from "../../../state/documents.js";
 import { IamStore } from "../../iam/store.js";
 import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
-import { typeShape } from "../instance-types/catalog.js";
 import type { InstancesModule } from "../instances/module.js";
 import { KINDS, checkIdShape } from "../lookup.js";
 import { scopeOf } from "../network/module.js";
@@ -48,7 +41,8 @@ import type { Ec2State, InstanceRecord } from "../state.js";
 import { normaliseTags, tagsFor, validateTags } from "../tags.js";
 import type { SpotModule } from "./module.js";
 import type { LaunchTemplatesModule } from "../templates/module.js";
-import { EPOCH_MS, onDemandPrice, spotPriceAt, unit } from "./prices.js";
+import { spotPriceAt } from "./prices.js";
+import { activeInstances, cancelFleetRequest, chooseSpotPools, counts, excessMembers, launchSpotInstance, nextPoolPriceChange, planLaunches, poolCapacity, poolsOf, spotStrategy, type LaunchOption, type Pool } from "./pools.js";
 
 const JOB_FLEET = "ec2.spotfleet.evaluate";
 
@@ -65,17 +59,6 @@ export type FleetRecord = SpotFleetRequestConfig & {
   _specs?: SpotFleetLaunchSpecification[];
 };
 
-interface Pool {
-  spec: number;
-  launch: RunInstancesRequest;
-  zone: string;
-  weight: number;
-  maxPrice: number;
-  pricePerUnit: number;
-  capacity: number;
-  tags: Tag[];
-  key: string;
-}
 
 export class SpotFleetModule {
   private readonly iam: IamStore;
@@ -180,13 +163,7 @@ export class SpotFleetModule {
   DescribeSpotFleetInstances(input: DescribeSpotFleetInstancesRequest, ctx: CallContext): DescribeSpotFleetInstancesResponse {
     const scope = scopeOf(ctx);
     const fleet = this.require(scope, input.SpotFleetRequestId);
-    const members = this.liveMembers(scope, fleet);
-    const page = paginate(members, input, { min: 1, max: 1000 }, (m) => m.instanceId);
-    return {
-      SpotFleetRequestId: fleet.SpotFleetRequestId,
-      ActiveInstances: page.items.map((m) => ({ InstanceId: m.instanceId, InstanceType: m.type, SpotInstanceRequestId: m.requestId, InstanceHealth: "healthy" })),
-      NextToken: page.nextToken,
-    };
+    return { SpotFleetRequestId: fleet.SpotFleetRequestId, ...activeInstances(this.liveMembers(scope, fleet), input) };
   }
 
   ModifySpotFleetRequest(input: ModifySpotFleetRequestRequest, ctx: CallContext): ModifySpotFleetRequestResponse {
@@ -226,10 +203,7 @@ export class SpotFleetModule {
       this.fleets(scope).update(id, (f) => void (f.SpotFleetRequestState = next));
       this.cloud.scheduler.cancel(this.jobKey(scope, id));
       for (const member of members) {
-        this.spot.requests(scope).update(member.requestId, (r) => {
-          r.State = "cancelled";
-          r.Status = this.spot.status(["request-canceled-and-instance-running", "Spot Instance request canceled by user but the Spot Instance is still running."]);
-        });
+        cancelFleetRequest(this.spot, scope, member.requestId);
         if (input.TerminateInstances) {
           const instance = this.instances.live(scope, member.instanceId);
           if (instance) this.instances.terminate(scope, instance, "user");
@@ -252,10 +226,7 @@ export class SpotFleetModule {
   }
 
   private liveMembers(scope: Scope, fleet: FleetRecord): FleetMember[] {
-    return fleet._members.filter((m) => {
-      const state = this.instances.find(scope, m.instanceId)?.State?.Name;
-      return state === "pending" || state === "running" || state === "stopping" || state === "stopped";
-    });
+    return fleet._members.filter((m) => counts(this.instances, scope, m.instanceId));
   }
 
   /** LaunchTemplateConfigs as launch specifications: each template's data, once per override (or once without). */
@@ -329,56 +300,18 @@ export class SpotFleetModule {
     return [base];
   }
 
-  private pools(scope: Scope, fleet: FleetRecord): Pool[] {
+  /** The fleet's launch options: each specification once per subnet or zone it names. */
+  private options(scope: Scope, fleet: FleetRecord): LaunchOption[] {
     const config = fleet.SpotFleetRequestConfig!;
-    const now = this.cloud.clock.now();
-    const out: Pool[] = [];
-    (fleet._specs ?? config.LaunchSpecifications ?? []).forEach((spec, index) => {
-      const weight = spec.WeightedCapacity ?? 1;
+    const out: LaunchOption[] = [];
+    for (const spec of fleet._specs ?? config.LaunchSpecifications ?? []) {
+      const price = spec.SpotPrice ?? config.SpotPrice;
       const tags = normaliseTags((spec.TagSpecifications ?? []).flatMap((t) => t.Tags ?? []));
       for (const launch of this.launchesOf(scope, spec)) {
-        const type = launch.InstanceType!;
-        const maxPerUnit = spec.SpotPrice !== undefined ? Number(spec.SpotPrice) : config.SpotPrice !== undefined ? Number(config.SpotPrice) : (onDemandPrice(type, scope.region) ?? 0) / weight;
-        for (const zone of this.spot.candidateZones(scope, launch)) {
-          const { price } = spotPriceAt({ type, zone, product: "Linux/UNIX" }, scope.region, now);
-          const pricePerUnit = price / weight;
-          if (pricePerUnit > maxPerUnit) continue;
-          const zoned = launch.SubnetId ? launch : { ...launch, Placement: { ...launch.Placement, AvailabilityZone: zone } };
-          out.push({
-            spec: index,
-            launch: zoned,
-            zone,
-            weight,
-            maxPrice: maxPerUnit * weight,
-            pricePerUnit,
-            capacity: unit(`capacity/${type}/${zone}`) / Math.pow(typeShape(type).vcpus, 0.3),
-            tags,
-            key: `${String(index).padStart(3, "0")}/${zone}`,
-          });
-        }
+        out.push({ index: out.length, launch, weight: spec.WeightedCapacity ?? 1, maxPricePerUnit: price !== undefined ? Number(price) : undefined, tags });
       }
-    });
-    return out;
-  }
-
-  /** Picks the pools to launch into, in the order instances go to them. */
-  private choose(pools: Pool[], fleet: FleetRecord): Pool[] {
-    const config = fleet.SpotFleetRequestConfig!;
-    const byPrice = [...pools].sort((a, b) => a.pricePerUnit - b.pricePerUnit || (a.key < b.key ? -1 : 1));
-    const byCapacity = [...pools].sort((a, b) => b.capacity - a.capacity || (a.key < b.key ? -1 : 1));
-    switch (config.AllocationStrategy) {
-      case "diversified":
-        return [...pools].sort((a, b) => (a.key < b.key ? -1 : 1));
-      case "capacityOptimized":
-      case "capacityOptimizedPrioritized":
-        return byCapacity.slice(0, 1);
-      case "priceCapacityOptimized": {
-        const better = byCapacity.slice(0, Math.max(1, Math.ceil(byCapacity.length / 2)));
-        return better.sort((a, b) => a.pricePerUnit - b.pricePerUnit).slice(0, 1);
-      }
-      default:
-        return byPrice.slice(0, Math.max(1, config.InstancePoolsToUseCount ?? 1));
     }
+    return out;
   }
 
   /** Brings the fleet to its target: launches what is missing, terminates the excess. */
@@ -391,14 +324,14 @@ export class SpotFleetModule {
     const members = this.liveMembers(scope, fleet);
     let fulfilled = members.reduce((n, m) => n + m.weight, 0);
     const target = config.TargetCapacity;
+    const strategy = spotStrategy(config.AllocationStrategy);
+    const now = this.cloud.clock.now();
     const added: FleetMember[] = [];
     let activity: FleetRecord["ActivityStatus"] = "fulfilled";
     if (fulfilled < target) {
-      const chosen = this.choose(this.pools(scope, fleet), fleet);
+      const chosen = chooseSpotPools(poolsOf(this.spot, scope, this.options(scope, fleet), now), strategy, config.InstancePoolsToUseCount ?? 1);
       if (!chosen.length) activity = "error";
-      let turn = 0;
-      while (chosen.length && fulfilled < target) {
-        const pool = chosen[turn++ % chosen.length];
+      for (const pool of planLaunches(chosen, target - fulfilled, { spread: true })) {
         try {
           const member = this.launchInto(scope, fleet, pool);
           added.push(member);
@@ -411,9 +344,7 @@ export class SpotFleetModule {
       }
       if (fulfilled < target && activity !== "error") activity = "pending_fulfillment";
     } else if (fulfilled > target && config.ExcessCapacityTerminationPolicy !== "noTermination") {
-      // Newest first, until removing one more would go below the target.
-      for (const member of [...members].reverse()) {
-        if (fulfilled - member.weight < target) continue;
+      for (const member of excessMembers(members, fulfilled, target, strategy, (m) => this.facts(scope, m, now))) {
         const instance = this.instances.live(scope, member.instanceId);
         if (instance) this.instances.terminate(scope, instance, "system");
         fulfilled -= member.weight;
@@ -427,37 +358,22 @@ export class SpotFleetModule {
     });
     // A maintained fleet short of its target (every pool above its maximum price, say) tries again at the next price change.
     if (fulfilled < target && config.Type !== "request") {
-      this.cloud.scheduler.schedule({ kind: JOB_FLEET, due: this.nextPriceChange(scope, fleet), key: this.jobKey(scope, id), account: scope.account, region: scope.region, payload: { id } });
+      const due = nextPoolPriceChange(this.spot, scope, this.options(scope, fleet), now);
+      this.cloud.scheduler.schedule({ kind: JOB_FLEET, due, key: this.jobKey(scope, id), account: scope.account, region: scope.region, payload: { id } });
     }
   }
 
-  /** When the price of one of the fleet's pools next changes. */
-  private nextPriceChange(scope: Scope, fleet: FleetRecord): number {
-    let next = this.cloud.clock.now() + EPOCH_MS;
-    for (const spec of fleet.SpotFleetRequestConfig!.LaunchSpecifications ?? []) {
-      for (const launch of this.launchesOf(scope, spec)) next = Math.min(next, this.spot.nextPriceChange(scope, launch));
-    }
-    return next;
+  /** A member's pool, price per unit now and pool capacity (for scaling down). */
+  private facts(scope: Scope, member: FleetMember, now: number) {
+    const zone = this.instances.find(scope, member.instanceId)?.Placement?.AvailabilityZone ?? "";
+    const price = zone ? spotPriceAt({ type: member.type, zone, product: "Linux/UNIX" }, scope.region, now).price : 0;
+    return { weight: member.weight, pool: `${member.type}/${zone}`, pricePerUnit: price / member.weight, capacity: poolCapacity(member.type, zone) };
   }
 
   private launchInto(scope: Scope, fleet: FleetRecord, pool: Pool): FleetMember {
     const id = fleet.SpotFleetRequestId!;
-    const tags = [...pool.tags, { Key: "aws:ec2spot:fleet-request-id", Value: id }];
-    const request = this.spot.newRequest(scope, {
-      launch: pool.launch,
-      maxPrice: pool.maxPrice,
-      type: "one-time",
-      behavior: "terminate",
-      tags: [],
-      fleetId: id,
-    });
-    const launch: RunInstancesRequest = { ...pool.launch, TagSpecifications: undefined };
-    const reservation = this.instances.launch(scope, launch, { lifecycle: "spot", spotInstanceRequestId: request.SpotInstanceRequestId });
-    const instanceId = reservation.Instances![0].InstanceId!;
-    // aws:-prefixed tags can't come through TagSpecifications; EC2 adds the fleet's own.
-    this.instances.instances(scope).update(instanceId, (r) => void (r.Tags = [...(r.Tags ?? []).filter((t) => !tags.some((n) => n.Key === t.Key)), ...tags]));
-    this.spot.markFulfilled(scope, request.SpotInstanceRequestId!, this.instances.instances(scope).get(instanceId)!);
-    return { instanceId, requestId: request.SpotInstanceRequestId!, weight: pool.weight, type: pool.launch.InstanceType! };
+    const launched = launchSpotInstance({ spot: this.spot, instances: this.instances }, scope, pool, { fleetId: id, tags: [{ Key: "aws:ec2spot:fleet-request-id", Value: id }] });
+    return { instanceId: launched.instanceId, requestId: launched.requestId, weight: pool.weight, type: pool.type };
   }
 
   /** A member going away: a maintained fleet replaces it; a cancelled-terminating fleet becomes cancelled. */
