@@ -43,6 +43,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
   type EC2Client,
+  type RunInstancesCommandInput,
   type Instance,
 } from "@aws-sdk/client-ec2";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
@@ -134,6 +135,10 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
   });
 
   const describeOne = async (id: string) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+  /** An Ubuntu (jammy) t3.micro, with what the test adds. */
+  const jammy = async () => (await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }))).Images![0].ImageId!;
+  const launch = async (input: Partial<RunInstancesCommandInput> = {}) =>
+    (await ec2.send(new RunInstancesCommand({ ImageId: await jammy(), InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, ...input }))).Instances![0];
 
   it("runs the user data once as root; it reads IMDS and serves on the public address", async () => {
     const profileArn = await createInstanceProfile(stratus, "runner");
@@ -143,19 +148,9 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     const s3 = new S3Client({ ...sdkConfig(stratus), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: "runtime-models" }));
     await s3.send(new PutObjectCommand({ Bucket: "runtime-models", Key: "model.bin", Body: model }));
-    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: Images![0].ImageId,
-        InstanceType: "t3.micro",
-        MinCount: 1,
-        MaxCount: 1,
-        IamInstanceProfile: { Arn: profileArn },
-        UserData: Buffer.from(USER_DATA).toString("base64"),
-      }),
-    );
+    const launched = await launch({ IamInstanceProfile: { Arn: profileArn }, UserData: Buffer.from(USER_DATA).toString("base64") });
     await stratus.clock.advance("5s");
-    instance = await describeOne(run.Instances![0].InstanceId!);
+    instance = await describeOne(launched.InstanceId!);
     assert.equal(instance.State!.Name, "running");
     const meta = JSON.parse(await fetchWhenUp(`http://${instance.PublicIpAddress}:5000/meta.json`));
     assert.equal(meta.instanceId, instance.InstanceId);
@@ -316,10 +311,9 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
     try {
       const keyFile = path.join(dir, "key.pem");
       writeFileSync(keyFile, key.KeyMaterial!, { mode: 0o400 });
-      const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
-      const run = await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, KeyName: "ssh-test" }));
+      const { InstanceId } = await launch({ KeyName: "ssh-test" });
       await stratus.clock.advance("5s");
-      const launched = await describeOne(run.Instances![0].InstanceId!);
+      const launched = await describeOne(InstanceId!);
       const ssh = (user: string, command: string) =>
         promisify(execFile)(
           "ssh",
@@ -352,10 +346,9 @@ describe("instances that run (--runtime namespaces)", { skip: unsupported }, () 
   it("shows a spot interruption notice in the instance's metadata for its two minutes", async () => {
     const series = { InstanceTypes: ["m5.large" as const], AvailabilityZone: "us-east-1b", ProductDescriptions: ["Linux/UNIX"] };
     const priceNow = async () => (await ec2.send(new DescribeSpotPriceHistoryCommand({ ...series, StartTime: stratus.clock.now() }))).SpotPriceHistory![0];
-    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
     const maxPrice = Number((await priceNow()).SpotPrice);
     const { SpotInstanceRequests } = await ec2.send(
-      new RequestSpotInstancesCommand({ SpotPrice: maxPrice.toFixed(6), LaunchSpecification: { ImageId: Images![0].ImageId, InstanceType: "m5.large", Placement: { AvailabilityZone: "us-east-1b" } } }),
+      new RequestSpotInstancesCommand({ SpotPrice: maxPrice.toFixed(6), LaunchSpecification: { ImageId: await jammy(), InstanceType: "m5.large", Placement: { AvailabilityZone: "us-east-1b" } } }),
     );
     const requestId = SpotInstanceRequests![0].SpotInstanceRequestId!;
     const request = async () => (await ec2.send(new DescribeSpotInstanceRequestsCommand({ SpotInstanceRequestIds: [requestId] }))).SpotInstanceRequests![0];
@@ -393,18 +386,8 @@ echo "UUID=$DEVICE_UUID  /mnt/ml-data  ext4  defaults,nofail  0  2" | tee -a /et
 sync
 echo "volume ready"
 `;
-    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: Images![0].ImageId,
-        InstanceType: "t3.micro",
-        MinCount: 1,
-        MaxCount: 1,
-        BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 2, VolumeType: "gp3" } }],
-        UserData: Buffer.from(ebsUserData).toString("base64"),
-      }),
-    );
-    const id = run.Instances![0].InstanceId!;
+    const launched = await launch({ BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 2, VolumeType: "gp3" } }], UserData: Buffer.from(ebsUserData).toString("base64") });
+    const id = launched.InstanceId!;
     await stratus.clock.advance("5s");
     const consoleText = async () => Buffer.from((await ec2.send(new GetConsoleOutputCommand({ InstanceId: id }))).Output ?? "", "base64").toString();
     for (let i = 0; i < 300 && !/volume ready|exited with status/.test(await consoleText()); i++) await new Promise((r) => setTimeout(r, 100));
@@ -419,7 +402,7 @@ echo "volume ready"
     const snapshot = await ec2.send(new CreateSnapshotCommand({ VolumeId: volumeId, Description: "Backup of ml-training-data volume" }));
     await stratus.clock.advance("2m");
     assert.equal((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshot.SnapshotId!] }))).Snapshots![0].State, "completed");
-    const restored = await ec2.send(new CreateVolumeCommand({ SnapshotId: snapshot.SnapshotId, AvailabilityZone: run.Instances![0].Placement!.AvailabilityZone, VolumeType: "gp3" }));
+    const restored = await ec2.send(new CreateVolumeCommand({ SnapshotId: snapshot.SnapshotId, AvailabilityZone: launched.Placement!.AvailabilityZone, VolumeType: "gp3" }));
     await stratus.clock.advance("5s");
     await ec2.send(new AttachVolumeCommand({ VolumeId: restored.VolumeId, InstanceId: id, Device: "/dev/sdg" }));
     await stratus.clock.advance("5s");
@@ -495,19 +478,12 @@ systemctl daemon-reload
 systemctl enable ml-inference
 systemctl start ml-inference
 `;
-    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
-    const run = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: Images![0].ImageId,
-        InstanceType: "t3.micro",
-        MinCount: 1,
-        MaxCount: 1,
-        IamInstanceProfile: { Arn: profileArn },
-        BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 1 } }],
-        UserData: Buffer.from(userData).toString("base64"),
-      }),
-    );
-    const id = run.Instances![0].InstanceId!;
+    const launched = await launch({
+      IamInstanceProfile: { Arn: profileArn },
+      BlockDeviceMappings: [{ DeviceName: "/dev/sdf", Ebs: { VolumeSize: 1 } }],
+      UserData: Buffer.from(userData).toString("base64"),
+    });
+    const id = launched.InstanceId!;
     await stratus.clock.advance("5s");
     const ip = (await describeOne(id)).PublicIpAddress!;
     // The exercise's health check, from the host, once the model (read with the instance role's credentials) is loaded.
@@ -536,9 +512,7 @@ systemctl start ml-inference
   });
 
   it("stops and forgets every instance on a reset", async () => {
-    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ["099720109477"], Filters: [{ Name: "name", Values: [JAMMY_FILTER] }] }));
-    const run = await ec2.send(new RunInstancesCommand({ ImageId: Images![0].ImageId, InstanceType: "t3.micro", MinCount: 1, MaxCount: 1 }));
-    const id = run.Instances![0].InstanceId!;
+    const id = (await launch()).InstanceId!;
     const namespaces = () => spawnSync("/usr/sbin/ip", ["netns", "list"], { encoding: "utf8" }).stdout;
     for (let i = 0; i < 100 && !namespaces().includes(`stratus-${id}`); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(namespaces().includes(`stratus-${id}`), "the instance booted");
