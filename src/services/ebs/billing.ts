@@ -12,7 +12,8 @@ import type { Scope } from "../../state/documents.js";
 import { HOUR_MS, hoursInMonth, tagMap, usageLedger, type UsageItem } from "../ce/ledger.js";
 import { usagePrefix } from "../pricing/catalog.js";
 import { provisionedRate, snapshotRate, volumeRate } from "../pricing/rates.js";
-import type { BlockStore } from "./blocks/block-store.js";
+import { BLOCK_SIZE, type BlockStore } from "./blocks/block-store.js";
+import { MINIMUM_ARCHIVE_MS, type TieredSnapshot } from "./snapshot-tiers.js";
 import type { Ec2Link } from "./ec2-link.js";
 import type { EbsSnapshot, EbsVolume } from "./records.js";
 
@@ -84,6 +85,7 @@ export class EbsBilling {
   snapshotDeleted(scope: Scope, snapshot: EbsSnapshot): void {
     const now = this.cloud.clock.now();
     this.chargeSnapshot(scope, snapshot, Math.floor(now / HOUR_MS) * HOUR_MS, now);
+    this.leftArchive(scope, snapshot, now);
     // Its children now hold what it held.
     this.added.clear();
   }
@@ -144,26 +146,53 @@ export class EbsBilling {
     usageLedger(this.cloud).record(scope, from, items);
   }
 
+  /**
+   * A snapshot in the standard tier is charged the blocks it adds to its
+   * parent; an archived one every block it holds (archived snapshots are
+   * full), at the archive price — and, while temporarily restored, at the
+   * standard price too.
+   */
   private chargeSnapshot(scope: Scope, snapshot: EbsSnapshot, start: number, end: number): void {
     if (snapshot.State === "error") return;
     const from = Math.max(start, new Date(snapshot.StartTime ?? start).getTime());
     if (from >= end) return;
-    const gb = this.addedBytes(snapshot) / GIB;
-    if (gb <= 0) return;
-    const archived = snapshot.StorageTier === "archive";
     const months = (end - from) / HOUR_MS / hoursInMonth(from);
-    usageLedger(this.cloud).record(scope, from, [
-      {
-        service: SERVICE,
-        usageType: `${usagePrefix(scope.region)}EBS:${archived ? "SnapshotArchiveStorage" : "SnapshotUsage"}`,
-        operation: "CreateSnapshot",
-        unit: "GB-Mo",
-        resource: snapshot.SnapshotId!,
-        quantity: gb * months,
-        cost: gb * months * snapshotRate(archived ? "archive" : "standard", scope.region),
-        usageGroup: "EC2: EBS - Snapshots",
-        tags: tagMap(snapshot.Tags),
-      },
-    ]);
+    const archived = snapshot.StorageTier === "archive";
+    const items: UsageItem[] = [];
+    if (archived) {
+      const gb = this.fullBytes(snapshot) / GIB;
+      items.push(this.snapshotItem(scope, snapshot, "SnapshotArchiveStorage", gb * months, "archive"));
+      if ((snapshot as TieredSnapshot)._tiering?.status === "temporary-restore-completed") items.push(this.snapshotItem(scope, snapshot, "SnapshotUsage", gb * months, "standard"));
+    } else {
+      items.push(this.snapshotItem(scope, snapshot, "SnapshotUsage", (this.addedBytes(snapshot) / GIB) * months, "standard"));
+    }
+    usageLedger(this.cloud).record(scope, from, items.filter((item) => item.quantity > 0));
+  }
+
+  /** An archived snapshot deleted or restored for good before its 90 days is charged the rest of them, as AWS does. */
+  leftArchive(scope: Scope, snapshot: EbsSnapshot, now: number): void {
+    const archivedAt = snapshot.StorageTier === "archive" ? (snapshot as TieredSnapshot)._tiering?.archivedAt : undefined;
+    if (archivedAt === undefined || now - archivedAt >= MINIMUM_ARCHIVE_MS) return;
+    const months = (archivedAt + MINIMUM_ARCHIVE_MS - now) / HOUR_MS / hoursInMonth(now);
+    usageLedger(this.cloud).record(scope, now, [this.snapshotItem(scope, snapshot, "SnapshotArchiveEarlyDelete", (this.fullBytes(snapshot) / GIB) * months, "archive")]);
+  }
+
+  private snapshotItem(scope: Scope, snapshot: EbsSnapshot, usage: string, gbMonths: number, tier: "archive" | "standard"): UsageItem {
+    return {
+      service: SERVICE,
+      usageType: `${usagePrefix(scope.region)}EBS:${usage}`,
+      operation: "CreateSnapshot",
+      unit: "GB-Mo",
+      resource: snapshot.SnapshotId!,
+      quantity: gbMonths,
+      cost: gbMonths * snapshotRate(tier, scope.region),
+      usageGroup: "EC2: EBS - Snapshots",
+      tags: tagMap(snapshot.Tags),
+    };
+  }
+
+  /** Every block the snapshot holds (an archived snapshot is a full one). */
+  private fullBytes(snapshot: EbsSnapshot): number {
+    return this.blocks.blockCount(snapshot.SnapshotId!) * BLOCK_SIZE;
   }
 }

@@ -3,6 +3,7 @@
  * snapshot services that EC2's operations, the instance side and DLM use,
  * and the EBS direct API (rest-json) reading and writing snapshot blocks.
  */
+import { SnapshotTiers } from "./snapshot-tiers.js";
 import type { Readable } from "node:stream";
 import type { Cloud } from "../../cloud.js";
 import { AwsError } from "../../core/errors.js";
@@ -56,6 +57,7 @@ export class EbsProvider implements ServiceProvider, Implemented {
   readonly ec2: Ec2Link;
   readonly volumes: VolumeService;
   readonly snapshots: SnapshotService;
+  readonly tiers: SnapshotTiers;
   readonly metrics: EbsMetrics;
   readonly billing: EbsBilling;
 
@@ -65,9 +67,12 @@ export class EbsProvider implements ServiceProvider, Implemented {
     this.ec2 = new Ec2Link(cloud);
     this.volumes = new VolumeService(cloud, this.blocks, this.ec2);
     this.snapshots = new SnapshotService(cloud, this.blocks, this.ec2, this.volumes);
+    this.tiers = new SnapshotTiers(cloud, this.ec2);
     this.metrics = new EbsMetrics(cloud, this.blocks, this.ec2);
     this.volumes.onAttach = () => this.metrics.ensureTicking();
     this.billing = new EbsBilling(cloud, this.blocks, this.ec2);
+    this.snapshots.onForget = (id) => this.tiers.forget(id);
+    this.tiers.onLeaveArchive = (scope, snapshot, now) => this.billing.leftArchive(scope, snapshot, now);
     this.volumes.onCreate = this.snapshots.onCreate = () => this.billing.ensureTicking();
     this.volumes.onDelete = (scope, volume) => this.billing.volumeDeleted(scope, volume);
     this.snapshots.onDelete = (scope, snapshot) => this.billing.snapshotDeleted(scope, snapshot);
@@ -77,6 +82,7 @@ export class EbsProvider implements ServiceProvider, Implemented {
   onStart(): void {
     this.volumes.onStart();
     this.snapshots.onStart();
+    this.tiers.onStart();
     this.metrics.onStart();
     this.billing.onStart();
   }

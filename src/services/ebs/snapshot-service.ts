@@ -5,6 +5,7 @@
  * is "pending" for a time that grows with the bytes it stores, with Progress
  * moving on the clock, then "completed".
  */
+import { usableTier } from "./snapshot-tiers.js";
 import type { Cloud } from "../../cloud.js";
 import { ec2Id } from "../../core/ids.js";
 import type { Tag } from "../../generated/ec2.js";
@@ -29,6 +30,8 @@ export class SnapshotService {
   /** Told of every snapshot created and of every snapshot going (billing). */
   onCreate: () => void = () => undefined;
   onDelete: (scope: Scope, snapshot: EbsSnapshot) => void = () => undefined;
+  /** A deleted snapshot's other jobs (archive tiering) go. */
+  onForget: (snapshotId: string) => void = () => undefined;
 
   constructor(
     private readonly cloud: Cloud,
@@ -162,6 +165,7 @@ export class SnapshotService {
     const source = this.findRestorable(sourceScope, request.sourceSnapshotId);
     if (!source) throw VolumeErrors.snapshotNotFound([request.sourceSnapshotId]);
     if (source.State !== "completed") throw VolumeErrors.snapshotState(request.sourceSnapshotId, source.State ?? "pending");
+    if (!usableTier(source)) throw VolumeErrors.snapshotState(request.sourceSnapshotId, "archived");
     const encrypted = source.Encrypted === true || request.encrypted === true;
     if (request.kmsKeyId !== undefined && !encrypted) throw VolumeErrors.kmsWithoutEncryption();
     let kmsKeyId: string | undefined;
@@ -225,6 +229,7 @@ export class SnapshotService {
       this.ec2.snapshots(scope).delete(snapshotId);
       this.cloud.scheduler.cancel(`${JOB_COMPLETE}:${snapshotId}`);
       this.cloud.scheduler.cancel(`${JOB_DIRECT_TIMEOUT}:${snapshotId}`);
+      this.onForget(snapshotId);
     });
     await this.work.get(snapshotId)?.catch(() => undefined);
     await this.blocks.deleteSnapshot(snapshotId);

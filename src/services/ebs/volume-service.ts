@@ -3,6 +3,7 @@
  * deleting them, and their states on the clock. The EC2 API module, the
  * instance side (launch and terminate) and DLM all go through here.
  */
+import { usableTier } from "./snapshot-tiers.js";
 import type { Cloud } from "../../cloud.js";
 import { ec2Id } from "../../core/ids.js";
 import type { Tag, VolumeAttachment, VolumeModification } from "../../generated/ec2.js";
@@ -119,6 +120,7 @@ export class VolumeService {
         throw VolumeErrors.snapshotNotFound([options.SnapshotId]);
       }
       if (snapshot.State !== "completed") throw VolumeErrors.snapshotState(options.SnapshotId, snapshot.State ?? "pending");
+      if (!usableTier(snapshot)) throw VolumeErrors.snapshotState(options.SnapshotId, "archived");
       const snapshotSize = snapshot.VolumeSize ?? 0;
       size ??= snapshotSize;
       if (size < snapshotSize) throw VolumeErrors.smallerThanSnapshot(size, options.SnapshotId, snapshotSize);

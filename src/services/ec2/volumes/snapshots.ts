@@ -15,9 +15,16 @@ import type {
   DescribeSnapshotAttributeResult,
   DescribeSnapshotsRequest,
   DescribeSnapshotsResult,
+  DescribeSnapshotTierStatusRequest,
+  DescribeSnapshotTierStatusResult,
   ModifySnapshotAttributeRequest,
+  ModifySnapshotTierRequest,
+  ModifySnapshotTierResult,
   ResetSnapshotAttributeRequest,
+  RestoreSnapshotTierRequest,
+  RestoreSnapshotTierResult,
   Snapshot,
+  SnapshotTierStatus,
 } from "../../../generated/ec2.js";
 import type { Scope } from "../../../state/documents.js";
 import { VolumeErrors } from "../../ebs/errors.js";
@@ -46,6 +53,15 @@ const SNAPSHOT_FILTERS: FilterSpec<Shown> = {
     "transfer-type": (s) => s.TransferType,
     "volume-id": (s) => s.VolumeId,
     "volume-size": (s) => s.VolumeSize,
+  },
+  tags: (s) => s.Tags,
+};
+
+const TIER_FILTERS: FilterSpec<SnapshotTierStatus> = {
+  fields: {
+    "snapshot-id": (s) => s.SnapshotId,
+    "volume-id": (s) => s.VolumeId,
+    "last-tiering-operation": (s) => s.LastTieringOperationStatus,
   },
   tags: (s) => s.Tags,
 };
@@ -180,6 +196,7 @@ export class SnapshotsModule {
       else throw Ec2Errors.missingParameter("OperationType");
     }
     if (add.length === 0 && remove.length === 0) throw Ec2Errors.missingParameter("CreateVolumePermission");
+    if (add.length && snapshot.StorageTier === "archive") throw VolumeErrors.snapshotState(input.SnapshotId, "archived");
     if (snapshot.Encrypted && add.some((p) => p.Group === "all")) {
       throw Ec2Errors.invalidParameter("Encrypted snapshots cannot be made public.");
     }
@@ -204,6 +221,29 @@ export class SnapshotsModule {
   }
 
   /** Own snapshots, plus those other accounts shared with this one (or made public) in this region. */
+  // ---- the archive tier (ebs/snapshot-tiers.ts)
+
+  ModifySnapshotTier(input: ModifySnapshotTierRequest, ctx: CallContext): ModifySnapshotTierResult {
+    const scope = scopeOf(ctx);
+    if (input.StorageTier !== undefined && input.StorageTier !== "archive") throw Ec2Errors.invalidParameterValue(`Value (${input.StorageTier}) for parameter StorageTier is invalid. Valid value: archive.`);
+    const snapshot = this.ebs.snapshots.get(scope, input.SnapshotId);
+    return this.ebs.tiers.archive(scope, snapshot, this.ebs.ec2.imagesUsingSnapshot(scope, input.SnapshotId));
+  }
+
+  RestoreSnapshotTier(input: RestoreSnapshotTierRequest, ctx: CallContext): RestoreSnapshotTierResult {
+    const scope = scopeOf(ctx);
+    const snapshot = this.ebs.snapshots.get(scope, input.SnapshotId);
+    return this.ebs.tiers.restore(scope, snapshot, { temporaryRestoreDays: input.TemporaryRestoreDays, permanent: input.PermanentRestore });
+  }
+
+  DescribeSnapshotTierStatus(input: DescribeSnapshotTierStatusRequest, ctx: CallContext): DescribeSnapshotTierStatusResult {
+    const scope = scopeOf(ctx);
+    const all = this.ebs.ec2.snapshots(scope).values().map((s) => this.ebs.tiers.status(s));
+    const filtered = all.filter(compileFilters(input.Filters, TIER_FILTERS));
+    const page = paginate(filtered, input, { min: 5, max: 1000 }, (s) => s.SnapshotId!);
+    return { SnapshotTierStatuses: page.items, NextToken: page.nextToken };
+  }
+
   private visible(scope: Scope): EbsSnapshot[] {
     const out = [...this.ebs.ec2.snapshots(scope).values()];
     for (const other of this.ebs.ec2.snapshotScopes()) {
