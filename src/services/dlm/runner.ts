@@ -50,6 +50,8 @@ interface EffectiveSchedule {
   tagsToAdd: Tag[];
   variableTags: Tag[];
   retain: { count?: number; interval?: number; unit?: string };
+  /** ArchiveRule: what the standard tier lets go is archived and kept so (count or age) before it is deleted. */
+  archive?: { count?: number; interval?: number; unit?: string };
   index: number;
   copyRules: NonNullable<Schedule["CrossRegionCopyRules"]>;
 }
@@ -153,6 +155,11 @@ export class DlmRunner {
       tagsToAdd: schedule.TagsToAdd ?? [],
       variableTags: schedule.VariableTags ?? [],
       retain: { count: schedule.RetainRule?.Count, interval: schedule.RetainRule?.Interval, unit: schedule.RetainRule?.IntervalUnit },
+      archive: schedule.ArchiveRule?.RetainRule?.RetentionArchiveTier && {
+        count: schedule.ArchiveRule.RetainRule.RetentionArchiveTier.Count,
+        interval: schedule.ArchiveRule.RetainRule.RetentionArchiveTier.Interval,
+        unit: schedule.ArchiveRule.RetainRule.RetentionArchiveTier.IntervalUnit,
+      },
       index,
       copyRules: schedule.CrossRegionCopyRules ?? [],
     };
@@ -299,10 +306,46 @@ export class DlmRunner {
   private async retain(scope: Scope, policy: PolicyRecord, schedule: EffectiveSchedule, target: string): Promise<void> {
     const count = schedule.retain.count;
     if (count === undefined) return;
-    const mine = this.managed(scope, policy.PolicyId).filter((s) => s._dlm!.schedule === schedule.name && s._dlm!.target === target);
+    const ours = this.managed(scope, policy.PolicyId).filter((s) => s._dlm!.schedule === schedule.name && s._dlm!.target === target);
+    const mine = ours.filter((s) => s._dlm!.archived === undefined);
     const runs = [...new Set(mine.map((s) => s._dlm!.at))].sort((a, b) => b - a);
     const keep = new Set(runs.slice(0, count));
-    for (const snapshot of mine) if (!keep.has(snapshot._dlm!.at)) await this.deleteQuietly(scope, snapshot.SnapshotId!);
+    for (const snapshot of mine) if (!keep.has(snapshot._dlm!.at)) await this.letGo(scope, policy, schedule, snapshot.SnapshotId!);
+    // The archive tier keeps its own count.
+    const archiveCount = schedule.archive?.count;
+    if (archiveCount === undefined) return;
+    const archived = this.managed(scope, policy.PolicyId).filter((s) => s._dlm!.schedule === schedule.name && s._dlm!.target === target && s._dlm!.archived !== undefined);
+    const archivedRuns = [...new Set(archived.map((s) => s._dlm!.at))].sort((a, b) => b - a);
+    const keepArchived = new Set(archivedRuns.slice(0, archiveCount));
+    for (const snapshot of archived) if (!keepArchived.has(snapshot._dlm!.at)) await this.deleteQuietly(scope, snapshot.SnapshotId!);
+  }
+
+  /**
+   * A snapshot the standard tier's retention lets go: deleted, or with an
+   * archive rule archived (and, for age-based retention, deleted when its
+   * archive period ends).
+   */
+  private async letGo(scope: Scope, policy: PolicyRecord, schedule: EffectiveSchedule | undefined, snapshotId: string): Promise<void> {
+    const snapshot = this.ebs.ec2.snapshots(scope).get(snapshotId);
+    if (!schedule?.archive || !snapshot || snapshot._dlm?.archived !== undefined || snapshot.State !== "completed") return this.deleteQuietly(scope, snapshotId);
+    const now = this.cloud.clock.now();
+    try {
+      this.ebs.tiers.archive(scope, snapshot, this.ebs.ec2.imagesUsingSnapshot(scope, snapshotId));
+    } catch {
+      // One that cannot be archived (an image uses it) is deleted, as the retention rule says.
+      return this.deleteQuietly(scope, snapshotId);
+    }
+    this.ebs.ec2.snapshots(scope).update(snapshotId, (s) => void (s._dlm = { ...s._dlm!, archived: now }));
+    const { interval, unit } = schedule.archive;
+    if (interval !== undefined && unit) {
+      this.cloud.scheduler.schedule<ExpireJob>({
+        kind: JOB_EXPIRE,
+        key: `${JOB_EXPIRE}:${snapshotId}`,
+        due: addInterval(now, interval, unit),
+        payload: { policyId: policy.PolicyId, snapshotId },
+        ...scope,
+      });
+    }
   }
 
   private managed(scope: Scope, policyId: string) {
@@ -313,13 +356,18 @@ export class DlmRunner {
     const policy = policies(this.cloud, { account: scope.account, region: job.policyRegion ?? scope.region }).get(job.policyId);
     // A deleted policy's snapshots are kept; a disabled one deletes nothing until re-enabled.
     if (!policy || policy.State === "DISABLED") return;
-    await this.deleteQuietly(scope, job.snapshotId);
+    const snapshot = this.ebs.ec2.snapshots(scope).get(job.snapshotId);
+    // Age retention ends: archived under an archive rule (once), else deleted.
+    const schedule = snapshot?._dlm && !job.policyRegion ? this.findSchedule(policy, snapshot._dlm.schedule) : undefined;
+    await this.letGo(scope, policy, schedule, job.snapshotId);
   }
 
   /** On (re)enable: age-retained snapshots whose time passed while the policy was disabled. */
   private sweepExpired(scope: Scope, policy: PolicyRecord): void {
     const now = this.cloud.clock.now();
     for (const snapshot of this.managed(scope, policy.PolicyId)) {
+      // Archived ones keep their own (archive) expiry.
+      if (snapshot._dlm!.archived !== undefined) continue;
       const job = this.cloud.scheduler.get(`${JOB_EXPIRE}:${snapshot.SnapshotId}`);
       if (job && job.due <= now) continue;
       const schedule = this.findSchedule(policy, snapshot._dlm!.schedule);

@@ -56,6 +56,7 @@ function validateSchedule(schedule: Schedule, resourceType: string): void {
       if (!VARIABLES.includes(tag.Value)) throw DlmErrors.invalid(`VariableTags values must be one of ${VARIABLES.join(", ")}; got ${tag.Value}.`);
     }
   }
+  if (schedule.ArchiveRule) validateArchiveRule(schedule, resourceType);
   for (const rule of schedule.CrossRegionCopyRules ?? []) {
     if (!rule.TargetRegion && !rule.Target) throw DlmErrors.required("TargetRegion");
     if (rule.TargetRegion && rule.Target) throw DlmErrors.exclusive("TargetRegion", "Target");
@@ -95,6 +96,49 @@ function validateCreateRule(rule: CreateRule): void {
     throw DlmErrors.invalid(`Interval must be one of ${CREATE_INTERVALS.join(", ")} hours; got ${rule.Interval}.`);
   }
   if ((rule.Times?.length ?? 0) > 1) throw DlmErrors.invalid("Only one start time can be specified in Times.");
+}
+
+const DAY = 86_400_000;
+const UNIT_DAYS: Record<string, number> = { DAYS: 1, WEEKS: 7, MONTHS: 30, YEARS: 365 };
+
+/**
+ * An archive rule: snapshots the standard-tier retention lets go are archived,
+ * then kept in the archive tier by count (count-based schedules) or age
+ * (age-based ones), at least 90 days — AWS's rules for DLM archiving.
+ */
+function validateArchiveRule(schedule: Schedule, resourceType: string): void {
+  if (resourceType !== "VOLUME") throw DlmErrors.invalid("Snapshot archiving is supported only for policies that target VOLUME resources.");
+  const tier = schedule.ArchiveRule?.RetainRule?.RetentionArchiveTier;
+  if (!tier) throw DlmErrors.required("ArchiveRule.RetainRule.RetentionArchiveTier");
+  const byCount = schedule.RetainRule?.Count !== undefined;
+  if (byCount) {
+    if (tier.Count === undefined || tier.Interval !== undefined) throw DlmErrors.invalid("A count-based schedule's archive retention must specify Count.");
+    // Every archived snapshot must stay at least 90 days: Count runs of the schedule.
+    const rule = schedule.CreateRule!;
+    const period = rule.CronExpression ? cronPeriod(rule.CronExpression) : (rule.Interval ?? 24) * 3_600_000;
+    if (tier.Count * period < 90 * DAY) {
+      throw DlmErrors.invalid(`The archive retention count ${tier.Count} keeps snapshots archived for less than 90 days at this schedule's frequency.`);
+    }
+    return;
+  }
+  if (tier.Interval === undefined || tier.IntervalUnit === undefined || tier.Count !== undefined) {
+    throw DlmErrors.invalid("An age-based schedule's archive retention must specify Interval and IntervalUnit.");
+  }
+  if (tier.Interval * (UNIT_DAYS[tier.IntervalUnit] ?? 1) < 90) throw DlmErrors.invalid("Snapshots must be retained in the archive tier for at least 90 days.");
+}
+
+/** The shortest time between two runs of a cron schedule (over a year of them). */
+function cronPeriod(expression: string): number {
+  const schedule = parseCron(expression);
+  let shortest = Infinity;
+  let t = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < 24; i++) {
+    const next = nextCronTime(schedule, t);
+    if (next === undefined) break;
+    if (i > 0) shortest = Math.min(shortest, next - t);
+    t = next;
+  }
+  return shortest;
 }
 
 function validateRetainRule(rule: RetainRule, name: string): void {

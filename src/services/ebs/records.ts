@@ -39,6 +39,8 @@ export interface DlmMark {
   target: string;
   /** Epoch ms of the run. */
   at: number;
+  /** Epoch ms at which the policy's archive rule archived it. */
+  archived?: number;
 }
 
 /** The record as the API shows it: internal ("_") fields stay behind. */
