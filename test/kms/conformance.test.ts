@@ -2,7 +2,8 @@
  * KMS answers as AWS does through boto3 and both aws CLIs: encryption context
  * bound to ciphertexts, data key sizes, key states, AWS's error codes and
  * words (sensitive values never echoed), and the key material a ciphertext
- * was made with.
+ * was made with; for HMAC and ECC keys, DescribeKey's fields and the errors
+ * AWS answers (as recorded against AWS in LocalStack's KMS snapshots).
  */
 import assert from "node:assert/strict";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -106,6 +107,45 @@ out["after-cancel"] = kms.describe_key(KeyId=kid)["KeyMetadata"]["KeyState"]
     assert.equal(out.pending.error.Code, "KMSInvalidStateException");
     assert.match(out.pending.error.Message, /is pending deletion\.$/);
     assert.equal(out["after-cancel"], "Disabled", "a key whose deletion is cancelled comes back disabled");
+  });
+
+  it("boto3: asymmetric and HMAC keys answer with AWS's fields and words", { skip: !hasBoto3() && "boto3 is not installed" }, async () => {
+    const out = await boto3(
+      stratus,
+      `
+import hashlib
+kms = client("kms")
+hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC", Description="test key")["KeyMetadata"]
+out["hmac-keys"] = sorted(hmac)
+out["hmac-algorithms"] = hmac["MacAlgorithms"]
+ecc = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+out["ecc-keys"] = sorted(kms.describe_key(KeyId=ecc["KeyId"])["KeyMetadata"])
+call("no-usage", lambda: kms.create_key(KeySpec="HMAC_256"))
+call("agreement-rsa", lambda: kms.create_key(KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT"))
+call("mac-algorithm", lambda: kms.generate_mac(KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_512", Message=b"m"))
+mac = kms.generate_mac(KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_256", Message=b"m")["Mac"]
+call("bad-mac", lambda: kms.verify_mac(KeyId=hmac["KeyId"], MacAlgorithm="HMAC_SHA_256", Message=b"other", Mac=mac))
+call("bad-digest", lambda: kms.sign(KeyId=ecc["KeyId"], SigningAlgorithm="ECDSA_SHA_256", MessageType="DIGEST", Message=b"not a digest"))
+sig = kms.sign(KeyId=ecc["KeyId"], SigningAlgorithm="ECDSA_SHA_256", MessageType="DIGEST", Message=hashlib.sha256(b"m").digest())["Signature"]
+out["verify-raw"] = kms.verify(KeyId=ecc["KeyId"], SigningAlgorithm="ECDSA_SHA_256", Message=b"m", Signature=sig)["SignatureValid"]
+call("bad-signature", lambda: kms.verify(KeyId=ecc["KeyId"], SigningAlgorithm="ECDSA_SHA_256", Message=b"n", Signature=sig))
+call("sign-with-mac-key", lambda: kms.sign(KeyId=hmac["KeyId"], SigningAlgorithm="RSASSA_PSS_SHA_256", Message=b"m"))
+out["hmac-arn"] = hmac["Arn"]
+`,
+    );
+    assert.deepEqual(out["hmac-keys"], [
+      "AWSAccountId", "Arn", "CreationDate", "CustomerMasterKeySpec", "Description", "Enabled", "KeyId", "KeyManager", "KeySpec", "KeyState", "KeyUsage", "MacAlgorithms", "MultiRegion", "Origin",
+    ]);
+    assert.deepEqual(out["hmac-algorithms"], ["HMAC_SHA_256"]);
+    assert.ok(out["ecc-keys"].includes("SigningAlgorithms") && !out["ecc-keys"].includes("EncryptionAlgorithms") && !out["ecc-keys"].includes("CurrentKeyMaterialId"));
+    assert.deepEqual(out["no-usage"].error, { Code: "ValidationException", Message: "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys." });
+    assert.deepEqual(out["agreement-rsa"].error, { Code: "ValidationException", Message: "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048" });
+    assert.deepEqual(out["mac-algorithm"].error, { Code: "InvalidKeyUsageException", Message: "Algorithm HMAC_SHA_512 is incompatible with key spec HMAC_256." });
+    assert.deepEqual(out["bad-mac"], { error: { Code: "KMSInvalidMacException", Message: "" }, status: 400 });
+    assert.deepEqual(out["bad-digest"].error, { Code: "ValidationException", Message: "Digest is invalid length for algorithm ECDSA_SHA_256." });
+    assert.equal(out["verify-raw"], true, "a signed digest verifies as a signature of the message");
+    assert.deepEqual(out["bad-signature"], { error: { Code: "KMSInvalidSignatureException", Message: "" }, status: 400 });
+    assert.deepEqual(out["sign-with-mac-key"].error, { Code: "InvalidKeyUsageException", Message: `${out["hmac-arn"]} key usage is GENERATE_VERIFY_MAC which is not valid for Sign.` });
   });
 
   it("both aws CLIs encrypt with a context and decrypt a file:// blob", async () => {

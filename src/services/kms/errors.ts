@@ -37,4 +37,25 @@ export const KmsErrors = {
   unsupported: (message: string) => new AwsError("UnsupportedOperationException", message),
   malformedPolicy: () => new AwsError("MalformedPolicyDocumentException", "The new key policy will not allow you to update the key policy in the future."),
   invalidUsage: (message: string) => new AwsError("InvalidKeyUsageException", message),
+  wrongUsage: (arn: string, usage: string, operation: string) =>
+    new AwsError("InvalidKeyUsageException", `${arn} key usage is ${usage} which is not valid for ${operation}.`),
+  wrongSpec: (arn: string, spec: string, operation: string) =>
+    new AwsError("InvalidKeyUsageException", `${arn} key spec ${spec} is not valid for ${operation}.`),
+  incompatibleAlgorithm: (algorithm: string, spec: string) =>
+    new AwsError("InvalidKeyUsageException", `Algorithm ${algorithm} is incompatible with key spec ${spec}.`),
+  keyUsageRequired: () => new AwsError("ValidationException", "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."),
+  usageIncompatible: (usage: string, spec: string) => new AwsError("ValidationException", `KeyUsage ${usage} is not compatible with KeySpec ${spec}`),
+  digestLength: (algorithm: string) => new AwsError("ValidationException", `Digest is invalid length for algorithm ${algorithm}.`),
+  plaintextTooLarge: (algorithm: string, spec: string, limit: number) =>
+    new AwsError("ValidationException", `Algorithm ${algorithm} and key spec ${spec} cannot encrypt data larger than ${limit} bytes.`),
+  invalidSignature: () => new AwsError("KMSInvalidSignatureException", ""),
+  invalidMac: () => new AwsError("KMSInvalidMacException", ""),
+  /** AWS answers these rotation refusals for asymmetric and HMAC keys with no message. */
+  rotationUnsupported: () => new AwsError("UnsupportedOperationException", ""),
+  invalidGrantToken: () => new AwsError("InvalidGrantTokenException", "The grant token is not valid."),
+  invalidGrantId: (grantId: string) => new AwsError("InvalidGrantIdException", `Invalid grant ID ${grantId}`),
+  grantNotFound: (grantId: string, keyArn?: string) =>
+    new AwsError("NotFoundException", keyArn ? `Grant ID ${grantId} not found for key ${keyArn}` : `Grant ID ${grantId} not found`),
+  invalidPrincipal: (principal: string) => new AwsError("InvalidArnException", `ARN does not refer to a valid principal: ${principal}`),
+  accessDenied: (message: string) => new AwsError("AccessDeniedException", message, { status: 400 }),
 };

@@ -6,6 +6,8 @@ export const kms: ServiceDefinition = {
   signingNames: ["kms"],
   targetPrefixes: ["TrentService"],
   validation: "coral",
+  // KMS weighs identity policies with grants, on each request's key (kms/access.ts).
+  identityPolicies: "provider",
   accessDenied: (message) => new AwsError("AccessDeniedException", message, { status: 400 }),
   // Imported on first use: start-up evaluates none of the provider's modules.
   createProvider: async (cloud) => new (await import("./provider.js")).KmsProvider(cloud),

@@ -122,6 +122,34 @@ export class KeyRing {
     return this.byId(scope, ref);
   }
 
+  /**
+   * The key a reference names, or undefined; never creates an AWS managed key
+   * (for deciding access before the operation runs).
+   */
+  find(scope: Scope, ref: string): KeyRecord | undefined {
+    const aliasName = ref.startsWith("alias/") ? ref : /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/.exec(ref)?.[1];
+    if (aliasName) {
+      const aliasScope = ref.startsWith("arn:") ? this.scopeOfArn(ref) ?? scope : scope;
+      if (!this.store.aliases(aliasScope).has(aliasName)) return undefined;
+    }
+    try {
+      return this.locate(scope, ref, { aliases: true }).key;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The key a symmetric ciphertext names, if it is one of ours. */
+  keyOfBlob(scope: Scope, blob: Buffer | undefined): KeyRecord | undefined {
+    const header = blob && readHeader(blob);
+    return header && KEY_ID.test(header.keyId) ? this.store.keys(scope).get(header.keyId) : undefined;
+  }
+
+  private scopeOfArn(ref: string): Scope | undefined {
+    const parsed = parseArn(ref);
+    return parsed?.account && parsed.region ? { account: parsed.account, region: parsed.region } : undefined;
+  }
+
   private byId(scope: Scope, keyId: string): Located {
     if (!KEY_ID.test(keyId)) throw KmsErrors.invalidKeyId(keyId);
     const key = this.store.keys(scope).get(keyId);
@@ -157,7 +185,16 @@ export class KeyRing {
     });
   }
 
-  createKey(scope: Scope, init: Pick<KeyRecord, "Description" | "KeyManager" | "Policy" | "Tags">): KeyRecord {
+  /**
+   * Stores a new key. `material` is the key's secret (and public key) when the
+   * caller made it (key pairs take a while: see asymmetric.ts); a symmetric
+   * key gets 256 random bits.
+   */
+  createKey(
+    scope: Scope,
+    init: Pick<KeyRecord, "Description" | "KeyManager" | "Policy" | "Tags"> & Partial<Pick<KeyRecord, "KeySpec" | "KeyUsage">>,
+    material?: { secret: Buffer; publicKey?: Buffer },
+  ): KeyRecord {
     const keyId = uuid();
     const arn = this.keyArn(scope, keyId);
     const keys = this.store.keys(scope);
@@ -171,7 +208,7 @@ export class KeyRing {
       KeySpec: "SYMMETRIC_DEFAULT",
       Origin: "AWS_KMS",
       KeyState: "Enabled",
-      materials: [this.newMaterial(arn)],
+      materials: [this.newMaterial(arn, material?.secret, material?.publicKey)],
       RotationEnabled: false,
       Rotations: [],
       sequence,
@@ -180,10 +217,11 @@ export class KeyRing {
     return keys.put(keyId, record);
   }
 
-  newMaterial(keyArn: string): KeyMaterial {
+  newMaterial(keyArn: string, secret: Buffer = crypto().randomBytes(32), publicKey?: Buffer): KeyMaterial {
     return {
       id: crypto().randomBytes(32).toString("hex"),
-      wrapped: this.wrapper.wrap(crypto().randomBytes(32), keyArn).toString("base64"),
+      wrapped: this.wrapper.wrap(secret, keyArn).toString("base64"),
+      publicKey: publicKey?.toString("base64"),
       createdAt: this.cloud.clock.date(),
     };
   }
@@ -206,7 +244,19 @@ export class KeyRing {
     if (key.KeyState === "PendingDeletion") throw KmsErrors.pendingDeletion(key.Arn);
   }
 
-  private material(key: KeyRecord, index: number): Buffer {
+  /** Throws AWS's InvalidKeyUsageException when a key's usage is not the one an operation needs. */
+  assertUsage(key: KeyRecord, usage: KeyRecord["KeyUsage"], operation: string): void {
+    if (key.KeyUsage !== usage) throw KmsErrors.wrongUsage(key.Arn, key.KeyUsage, operation);
+  }
+
+  /** For the operations only symmetric encryption keys do (Encrypt with SYMMETRIC_DEFAULT, data keys...). */
+  assertSymmetric(key: KeyRecord, operation: string): void {
+    this.assertUsage(key, "ENCRYPT_DECRYPT", operation);
+    if (key.KeySpec !== "SYMMETRIC_DEFAULT") throw KmsErrors.wrongSpec(key.Arn, key.KeySpec, operation);
+  }
+
+  /** The key's secret (key material index, by default the current one), unwrapped. */
+  secret(key: KeyRecord, index = key.materials.length - 1): Buffer {
     const material = key.materials[index];
     const plain = material ? this.wrapper.unwrap(Buffer.from(material.wrapped, "base64"), key.Arn) : undefined;
     if (!plain) throw KmsErrors.invalidCiphertext();
@@ -216,7 +266,7 @@ export class KeyRing {
   encrypt(key: KeyRecord, plaintext: Buffer, context?: Record<string, string>): Buffer {
     this.assertUsable(key);
     const index = key.materials.length - 1;
-    return seal(this.material(key, index), { keyId: key.KeyId, material: index }, plaintext, context);
+    return seal(this.secret(key, index), { keyId: key.KeyId, material: index }, plaintext, context);
   }
 
   /**
@@ -228,11 +278,11 @@ export class KeyRing {
     if (!header || !KEY_ID.test(header.keyId)) throw KmsErrors.invalidCiphertext();
     const key = this.store.keys(scope).get(header.keyId);
     if (expected && expected.KeyId !== header.keyId) throw KmsErrors.incorrectKey();
-    if (!key) throw KmsErrors.invalidCiphertext();
+    if (!key || key.KeySpec !== "SYMMETRIC_DEFAULT") throw KmsErrors.invalidCiphertext();
     this.assertUsable(key);
     const material = key.materials[header.material];
     if (!material) throw KmsErrors.invalidCiphertext();
-    const plaintext = open(this.material(key, header.material), blob, context);
+    const plaintext = open(this.secret(key, header.material), blob, context);
     if (!plaintext) throw KmsErrors.invalidCiphertext();
     return { key, plaintext, materialId: material.id };
   }

@@ -1,8 +1,11 @@
 /**
- * KMS: symmetric keys with real cryptography (AES-256-GCM; key material kept
- * wrapped by the master key in the data dir), aliases, AWS managed keys made
- * on first use, enable/disable, scheduled deletion and rotation on the clock,
- * tags and key policies. Other services use it through `KmsApi` (api.ts).
+ * KMS: symmetric, RSA, ECC and HMAC keys with real cryptography (key material
+ * kept wrapped by the master key in the data dir), aliases, AWS managed keys
+ * made on first use, enable/disable, scheduled deletion and rotation on the
+ * clock, tags, key policies and grants. Signing and data key pairs are in
+ * signing.ts, MACs in hmac.ts, Encrypt/Decrypt in encryption.ts, grants in
+ * grants.ts and who may call what in access.ts. Other services use KMS
+ * through `KmsApi` (api.ts).
  */
 import { crypto } from "../../core/crypto.js";
 import type { Cloud } from "../../cloud.js";
@@ -10,6 +13,8 @@ import type {
   CancelKeyDeletionRequest,
   CancelKeyDeletionResponse,
   CreateAliasRequest,
+  CreateGrantRequest,
+  CreateGrantResponse,
   CreateKeyRequest,
   CreateKeyResponse,
   DecryptRequest,
@@ -23,20 +28,30 @@ import type {
   EnableKeyRotationRequest,
   EncryptRequest,
   EncryptResponse,
+  GenerateDataKeyPairRequest,
+  GenerateDataKeyPairResponse,
+  GenerateDataKeyPairWithoutPlaintextRequest,
+  GenerateDataKeyPairWithoutPlaintextResponse,
   GenerateDataKeyRequest,
   GenerateDataKeyResponse,
   GenerateDataKeyWithoutPlaintextRequest,
   GenerateDataKeyWithoutPlaintextResponse,
+  GenerateMacRequest,
+  GenerateMacResponse,
   GenerateRandomRequest,
   GenerateRandomResponse,
   GetKeyPolicyRequest,
   GetKeyPolicyResponse,
   GetKeyRotationStatusRequest,
   GetKeyRotationStatusResponse,
+  GetPublicKeyRequest,
+  GetPublicKeyResponse,
   KeyMetadata,
   KmsOperations,
   ListAliasesRequest,
   ListAliasesResponse,
+  ListGrantsRequest,
+  ListGrantsResponse,
   ListKeyPoliciesRequest,
   ListKeyPoliciesResponse,
   ListKeyRotationsRequest,
@@ -45,24 +60,40 @@ import type {
   ListKeysResponse,
   ListResourceTagsRequest,
   ListResourceTagsResponse,
+  ListRetirableGrantsRequest,
   PutKeyPolicyRequest,
   ReEncryptRequest,
   ReEncryptResponse,
+  RetireGrantRequest,
+  RevokeGrantRequest,
   RotateKeyOnDemandRequest,
   RotateKeyOnDemandResponse,
   ScheduleKeyDeletionRequest,
   ScheduleKeyDeletionResponse,
+  SignRequest,
+  SignResponse,
   TagResourceRequest,
   UntagResourceRequest,
   UpdateAliasRequest,
   UpdateKeyDescriptionRequest,
+  VerifyMacRequest,
+  VerifyMacResponse,
+  VerifyRequest,
+  VerifyResponse,
 } from "../../generated/kms.js";
 import type { Job } from "../../clock/scheduler.js";
 import type { Scope } from "../../state/documents.js";
 import type { CallContext, ServiceProvider } from "../types.js";
+import { Access, ACCESS, type ImplementedOperation } from "./access.js";
+import { generateKeyPair } from "./asymmetric.js";
+import { Encryption } from "./encryption.js";
 import { KmsErrors } from "./errors.js";
+import { Grants } from "./grants.js";
+import { Macs } from "./hmac.js";
 import { AWS_MANAGED_ALIASES, defaultPolicy, KeyRing } from "./keys.js";
 import { paginate } from "./paging.js";
+import { Signing } from "./signing.js";
+import { algorithmsOf, HMAC_SPECS, isAsymmetric, isSymmetric, KEY_SPECS, usagesOf, type KeySpecName, type KeyUsageName } from "./specs.js";
 import type { KeyRecord } from "./store.js";
 import type { DataKey, KmsApi } from "./api.js";
 
@@ -70,14 +101,8 @@ const DAY = 86_400_000;
 const DELETE_JOB = "kms.delete-key";
 const ROTATE_JOB = "kms.rotate-key";
 
-type Implemented = Pick<
-  KmsOperations,
-  | "CreateKey" | "DescribeKey" | "ListKeys" | "EnableKey" | "DisableKey" | "ScheduleKeyDeletion" | "CancelKeyDeletion"
-  | "UpdateKeyDescription" | "CreateAlias" | "UpdateAlias" | "DeleteAlias" | "ListAliases" | "Encrypt" | "Decrypt"
-  | "ReEncrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "GenerateRandom" | "TagResource"
-  | "UntagResource" | "ListResourceTags" | "GetKeyPolicy" | "PutKeyPolicy" | "ListKeyPolicies"
-  | "EnableKeyRotation" | "DisableKeyRotation" | "GetKeyRotationStatus" | "RotateKeyOnDemand" | "ListKeyRotations"
->;
+type Implemented = Pick<KmsOperations, ImplementedOperation>;
+type Handler = (input: unknown, ctx: CallContext) => unknown;
 
 function scopeOf(ctx: CallContext): Scope {
   return { account: ctx.account, region: ctx.region };
@@ -85,9 +110,28 @@ function scopeOf(ctx: CallContext): Scope {
 
 export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
   readonly ring: KeyRing;
+  readonly grants: Grants;
+  private readonly access: Access;
+  private readonly encryption: Encryption;
+  private readonly signing: Signing;
+  private readonly macs: Macs;
 
   constructor(readonly cloud: Cloud) {
     this.ring = new KeyRing(cloud);
+    this.grants = new Grants(cloud, this.ring);
+    this.access = new Access(cloud, this.ring, this.grants);
+    this.encryption = new Encryption(this.ring);
+    this.signing = new Signing(this.ring);
+    this.macs = new Macs(this.ring);
+    // Every operation is authorized first (access.ts has the table of what each needs).
+    const handlers = this as unknown as Record<ImplementedOperation, Handler>;
+    for (const operation of Object.keys(ACCESS) as ImplementedOperation[]) {
+      const handler = handlers[operation];
+      handlers[operation] = async (input, ctx) => {
+        await this.access.authorize(operation, input, ctx);
+        return handler.call(this, input, ctx);
+      };
+    }
   }
 
   onStart(): void {
@@ -97,26 +141,26 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
 
   // ---- keys -------------------------------------------------------------
 
-  CreateKey(input: CreateKeyRequest, ctx: CallContext): CreateKeyResponse {
-    const spec = input.KeySpec ?? input.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+  async CreateKey(input: CreateKeyRequest, ctx: CallContext): Promise<CreateKeyResponse> {
     if (input.KeySpec && input.CustomerMasterKeySpec) {
       throw KmsErrors.validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.");
     }
-    if (spec !== "SYMMETRIC_DEFAULT") throw KmsErrors.unsupported(`Stratus KMS supports only SYMMETRIC_DEFAULT keys, not ${spec}.`);
-    if (input.KeyUsage && input.KeyUsage !== "ENCRYPT_DECRYPT") {
-      throw KmsErrors.validation(`KeyUsage ${input.KeyUsage} is not compatible with KeySpec SYMMETRIC_DEFAULT`);
-    }
+    const spec = (input.KeySpec ?? input.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT") as KeySpecName;
+    if (!KEY_SPECS.includes(spec)) throw KmsErrors.unsupported(`Stratus KMS does not support KeySpec ${spec}.`);
+    if (spec !== "SYMMETRIC_DEFAULT" && !input.KeyUsage) throw KmsErrors.keyUsageRequired();
+    const usage = input.KeyUsage ?? "ENCRYPT_DECRYPT";
+    if (!usagesOf(spec).includes(usage)) throw KmsErrors.usageIncompatible(usage, spec);
+    if (usage === "KEY_AGREEMENT") throw KmsErrors.unsupported("Stratus KMS does not support KEY_AGREEMENT keys (DeriveSharedSecret).");
     if (input.Origin && input.Origin !== "AWS_KMS") throw KmsErrors.unsupported(`Stratus KMS supports only the AWS_KMS origin, not ${input.Origin}.`);
     if (input.MultiRegion) throw KmsErrors.unsupported("Stratus KMS does not support multi-Region keys.");
     if (input.CustomKeyStoreId) throw KmsErrors.unsupported("Stratus KMS does not support custom key stores.");
     if (input.Policy !== undefined) parsePolicy(input.Policy);
     const tags = checkTags(input.Tags ?? []);
-    const key = this.ring.createKey(scopeOf(ctx), {
-      Description: input.Description ?? "",
-      KeyManager: "CUSTOMER",
-      Policy: input.Policy ?? defaultPolicy(ctx.account),
-      Tags: tags,
-    });
+    const key = this.ring.createKey(
+      scopeOf(ctx),
+      { Description: input.Description ?? "", KeyManager: "CUSTOMER", Policy: input.Policy ?? defaultPolicy(ctx.account), Tags: tags, KeySpec: spec, KeyUsage: usage as KeyUsageName },
+      await newKeyMaterial(spec),
+    );
     return { KeyMetadata: metadata(key) };
   }
 
@@ -186,6 +230,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
       for (const alias of this.ring.store.aliases(scope).values()) {
         if (alias.TargetKeyId === key.KeyId) this.ring.store.aliases(scope).delete(alias.AliasName);
       }
+      this.grants.deleteForKey(scope, key.KeyId);
       this.ring.store.keys(scope).delete(key.KeyId);
     });
     this.cloud.scheduler.cancel(`${ROTATE_JOB}:${key.Arn}`);
@@ -248,45 +293,63 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
 
   Encrypt(input: EncryptRequest, ctx: CallContext): EncryptResponse {
     const { key } = this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true });
-    checkAlgorithm(input.EncryptionAlgorithm);
-    this.ring.assertUsable(key);
-    if (input.DryRun) throw KmsErrors.dryRun();
-    return { CiphertextBlob: this.ring.encrypt(key, input.Plaintext, input.EncryptionContext), KeyId: key.Arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+    const sealed = this.encryption.encrypt(key, input.Plaintext, {
+      algorithm: input.EncryptionAlgorithm,
+      context: input.EncryptionContext,
+      operation: "Encrypt",
+      dryRun: input.DryRun,
+    });
+    return { CiphertextBlob: sealed.blob, KeyId: key.Arn, EncryptionAlgorithm: sealed.algorithm as EncryptResponse["EncryptionAlgorithm"] };
   }
 
   Decrypt(input: DecryptRequest, ctx: CallContext): DecryptResponse {
     const scope = scopeOf(ctx);
     if (!input.CiphertextBlob) throw KmsErrors.validation("CiphertextBlob is required.");
-    checkAlgorithm(input.EncryptionAlgorithm);
     const expected = input.KeyId ? this.ring.locate(scope, input.KeyId, { aliases: true }).key : undefined;
-    const { key, plaintext, materialId } = this.ring.decrypt(scope, input.CiphertextBlob, input.EncryptionContext, expected);
-    if (input.DryRun) throw KmsErrors.dryRun();
-    return { Plaintext: plaintext, KeyId: key.Arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT", KeyMaterialId: materialId };
+    const opened = this.encryption.decrypt(scope, input.CiphertextBlob, expected, {
+      algorithm: input.EncryptionAlgorithm,
+      context: input.EncryptionContext,
+      operation: "Decrypt",
+      dryRun: input.DryRun,
+    });
+    return {
+      Plaintext: opened.plaintext,
+      KeyId: opened.key.Arn,
+      EncryptionAlgorithm: opened.algorithm as DecryptResponse["EncryptionAlgorithm"],
+      KeyMaterialId: opened.materialId,
+    };
   }
 
   ReEncrypt(input: ReEncryptRequest, ctx: CallContext): ReEncryptResponse {
     const scope = scopeOf(ctx);
     if (!input.CiphertextBlob) throw KmsErrors.validation("CiphertextBlob is required.");
-    checkAlgorithm(input.SourceEncryptionAlgorithm);
-    checkAlgorithm(input.DestinationEncryptionAlgorithm);
     const expected = input.SourceKeyId ? this.ring.locate(scope, input.SourceKeyId, { aliases: true }).key : undefined;
     const destination = this.ring.locate(scope, input.DestinationKeyId, { aliases: true }).key;
-    const { key: source, plaintext, materialId } = this.ring.decrypt(scope, input.CiphertextBlob, input.SourceEncryptionContext, expected);
-    this.ring.assertUsable(destination);
-    if (input.DryRun) throw KmsErrors.dryRun();
+    const source = this.encryption.decrypt(scope, input.CiphertextBlob, expected, {
+      algorithm: input.SourceEncryptionAlgorithm,
+      context: input.SourceEncryptionContext,
+      operation: "ReEncrypt",
+    });
+    const sealed = this.encryption.encrypt(destination, source.plaintext, {
+      algorithm: input.DestinationEncryptionAlgorithm,
+      context: input.DestinationEncryptionContext,
+      operation: "ReEncrypt",
+      dryRun: input.DryRun,
+    });
     return {
-      CiphertextBlob: this.ring.encrypt(destination, plaintext, input.DestinationEncryptionContext),
-      SourceKeyId: source.Arn,
+      CiphertextBlob: sealed.blob,
+      SourceKeyId: source.key.Arn,
       KeyId: destination.Arn,
-      SourceEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
-      DestinationEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
-      SourceKeyMaterialId: materialId,
-      DestinationKeyMaterialId: currentMaterialId(destination),
+      SourceEncryptionAlgorithm: source.algorithm as ReEncryptResponse["SourceEncryptionAlgorithm"],
+      DestinationEncryptionAlgorithm: sealed.algorithm as ReEncryptResponse["DestinationEncryptionAlgorithm"],
+      SourceKeyMaterialId: source.materialId,
+      DestinationKeyMaterialId: sealed.materialId,
     };
   }
 
   GenerateDataKey(input: GenerateDataKeyRequest, ctx: CallContext): GenerateDataKeyResponse {
     const { key } = this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true });
+    this.ring.assertSymmetric(key, "GenerateDataKey");
     const bytes = dataKeyLength(input.KeySpec, input.NumberOfBytes);
     this.ring.assertUsable(key);
     if (input.DryRun) throw KmsErrors.dryRun();
@@ -301,6 +364,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
 
   GenerateDataKeyWithoutPlaintext(input: GenerateDataKeyWithoutPlaintextRequest, ctx: CallContext): GenerateDataKeyWithoutPlaintextResponse {
     const { key } = this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true });
+    this.ring.assertSymmetric(key, "GenerateDataKeyWithoutPlaintext");
     const bytes = dataKeyLength(input.KeySpec, input.NumberOfBytes);
     this.ring.assertUsable(key);
     if (input.DryRun) throw KmsErrors.dryRun();
@@ -311,6 +375,69 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     if (input.CustomKeyStoreId) throw KmsErrors.unsupported("Stratus KMS does not support custom key stores.");
     if (input.NumberOfBytes === undefined) throw KmsErrors.validation("NumberOfBytes is required.");
     return { Plaintext: crypto().randomBytes(input.NumberOfBytes) };
+  }
+
+  // ---- key pairs and MACs ------------------------------------------------
+
+  GetPublicKey(input: GetPublicKeyRequest, ctx: CallContext): GetPublicKeyResponse {
+    return this.signing.getPublicKey(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key);
+  }
+
+  Sign(input: SignRequest, ctx: CallContext): SignResponse {
+    return this.signing.sign(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key, input);
+  }
+
+  Verify(input: VerifyRequest, ctx: CallContext): VerifyResponse {
+    return this.signing.verify(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key, input);
+  }
+
+  GenerateDataKeyPair(input: GenerateDataKeyPairRequest, ctx: CallContext): Promise<GenerateDataKeyPairResponse> {
+    return this.signing.dataKeyPair(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key, input, "GenerateDataKeyPair");
+  }
+
+  async GenerateDataKeyPairWithoutPlaintext(input: GenerateDataKeyPairWithoutPlaintextRequest, ctx: CallContext): Promise<GenerateDataKeyPairWithoutPlaintextResponse> {
+    const { key } = this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true });
+    const { PrivateKeyPlaintext: _secret, ...rest } = await this.signing.dataKeyPair(key, input, "GenerateDataKeyPairWithoutPlaintext");
+    return rest;
+  }
+
+  GenerateMac(input: GenerateMacRequest, ctx: CallContext): GenerateMacResponse {
+    return this.macs.generate(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key, input);
+  }
+
+  VerifyMac(input: VerifyMacRequest, ctx: CallContext): VerifyMacResponse {
+    return this.macs.verify(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: true }).key, input);
+  }
+
+  // ---- grants -----------------------------------------------------------
+
+  /** AWS managed keys take grants only from their services, never from a caller directly (their key policy). */
+  async CreateGrant(input: CreateGrantRequest, ctx: CallContext): Promise<CreateGrantResponse> {
+    const key = this.customerKey(ctx, input.KeyId, "CreateGrant");
+    const authority = await this.access.createGrantAuthority(ctx, key);
+    return this.grants.create(key, input, ctx.account, authority);
+  }
+
+  ListGrants(input: ListGrantsRequest, ctx: CallContext): ListGrantsResponse {
+    return this.grants.list(this.ring.locate(scopeOf(ctx), input.KeyId, { aliases: false }).key, input);
+  }
+
+  ListRetirableGrants(input: ListRetirableGrantsRequest, ctx: CallContext): ListGrantsResponse {
+    return this.grants.listRetirable(scopeOf(ctx), input);
+  }
+
+  async RetireGrant(input: RetireGrantRequest, ctx: CallContext): Promise<void> {
+    const grant = this.grants.toRetire(input, scopeOf(ctx));
+    await this.access.authorizeRetire(ctx, grant);
+    if (input.DryRun) throw KmsErrors.dryRun();
+    this.grants.delete(grant);
+  }
+
+  RevokeGrant(input: RevokeGrantRequest, ctx: CallContext): void {
+    const key = this.customerKey(ctx, input.KeyId, "RevokeGrant");
+    const grant = this.grants.onKey(key, input.GrantId);
+    if (input.DryRun) throw KmsErrors.dryRun();
+    this.grants.delete(grant);
   }
 
   // ---- tags and policies ------------------------------------------------
@@ -409,7 +536,9 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
     return { Rotations: page.items.map((r) => ({ ...r, KeyId: key.Arn })), Truncated: page.truncated, NextMarker: page.nextMarker };
   }
 
+  /** Only symmetric encryption keys rotate (AWS refuses asymmetric and HMAC keys, with no message). */
   private assertRotatable(key: KeyRecord): void {
+    if (!isSymmetric(key)) throw KmsErrors.rotationUnsupported();
     this.ring.assertUsable(key);
   }
 
@@ -435,6 +564,7 @@ export class KmsProvider implements ServiceProvider, Implemented, KmsApi {
 
   generateDataKeyFor(scope: Scope, keyRef: string | undefined, service: string, context?: Record<string, string>): DataKey {
     const key = keyRef ? this.ring.locate(scope, keyRef, { aliases: true }).key : this.ring.awsManagedKey(scope, service);
+    this.ring.assertSymmetric(key, "GenerateDataKey");
     this.ring.assertUsable(key);
     const plaintext = crypto().randomBytes(32);
     return { keyArn: key.Arn, plaintext, ciphertext: this.ring.encrypt(key, plaintext, context) };
@@ -481,16 +611,21 @@ function metadata(key: KeyRecord): KeyMetadata {
     KeyManager: key.KeyManager,
     CustomerMasterKeySpec: key.KeySpec,
     KeySpec: key.KeySpec,
-    EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+    ...(algorithmsOf(key) as Pick<KeyMetadata, "EncryptionAlgorithms" | "SigningAlgorithms" | "MacAlgorithms">),
     MultiRegion: false,
-    CurrentKeyMaterialId: key.materials[key.materials.length - 1]?.id,
+    // AWS names the key material of symmetric encryption keys only.
+    CurrentKeyMaterialId: isSymmetric(key) ? key.materials[key.materials.length - 1]?.id : undefined,
   };
 }
 
-function checkAlgorithm(algorithm: string | undefined): void {
-  if (algorithm && algorithm !== "SYMMETRIC_DEFAULT") {
-    throw KmsErrors.invalidUsage(`The encryption algorithm ${algorithm} is not compatible with the type of the specified KMS key.`);
-  }
+/** A new key's secret: none for a symmetric key (the ring makes 256 bits), a key pair, or an HMAC key. */
+async function newKeyMaterial(spec: KeySpecName): Promise<{ secret: Buffer; publicKey?: Buffer } | undefined> {
+  if (spec === "SYMMETRIC_DEFAULT") return undefined;
+  const hmac = HMAC_SPECS[spec];
+  if (hmac) return { secret: crypto().randomBytes(hmac.bytes) };
+  if (!isAsymmetric({ KeySpec: spec })) return undefined;
+  const pair = await generateKeyPair(spec);
+  return { secret: pair.privateKey, publicKey: pair.publicKey };
 }
 
 function dataKeyLength(spec: string | undefined, numberOfBytes: number | undefined): number {
