@@ -2,11 +2,12 @@
  * CloudWatch: the metric store (PutMetricData, GetMetricStatistics,
  * GetMetricData, ListMetrics, and the metricSink other services publish
  * built-in metrics through), retention and roll-up on the clock, dashboards,
- * metric alarms evaluated on the clock, and tags.
+ * metric alarms evaluated on the clock, alarm mute rules, and tags.
  */
 import type { Cloud } from "../../cloud.js";
 import type {
   CloudWatchOperations,
+  DeleteAlarmMuteRuleInput,
   DeleteAlarmsInput,
   DeleteAnomalyDetectorInput,
   DescribeAnomalyDetectorsInput,
@@ -22,6 +23,8 @@ import type {
   DescribeAlarmsOutput,
   DisableAlarmActionsInput,
   EnableAlarmActionsInput,
+  GetAlarmMuteRuleInput,
+  GetAlarmMuteRuleOutput,
   GetDashboardInput,
   GetDashboardOutput,
   GetMetricDataInput,
@@ -30,6 +33,8 @@ import type {
   GetMetricStatisticsOutput,
   GetMetricWidgetImageInput,
   GetMetricWidgetImageOutput,
+  ListAlarmMuteRulesInput,
+  ListAlarmMuteRulesOutput,
   ListDashboardsInput,
   ListDashboardsOutput,
   ListMetricsInput,
@@ -38,6 +43,7 @@ import type {
   ListTagsForResourceOutput,
   PutDashboardInput,
   PutDashboardOutput,
+  PutAlarmMuteRuleInput,
   PutCompositeAlarmInput,
   PutMetricAlarmInput,
   PutMetricDataInput,
@@ -87,6 +93,10 @@ type Implemented = Pick<
   | "PutAnomalyDetector"
   | "DescribeAnomalyDetectors"
   | "DeleteAnomalyDetector"
+  | "PutAlarmMuteRule"
+  | "GetAlarmMuteRule"
+  | "ListAlarmMuteRules"
+  | "DeleteAlarmMuteRule"
 >;
 
 export const RETENTION_JOB = "cloudwatch.retention";
@@ -108,7 +118,7 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
     this.dashboards = new Dashboards(cloud);
     this.alarms = new Alarms(cloud, this.metrics);
     this.detectors = new AnomalyDetectors(cloud, this.metrics);
-    this.tags = new Tags(this.alarms, this.dashboards);
+    this.tags = new Tags(this.alarms, this.dashboards, this.alarms.muteRules);
   }
 
   onStart(): void {
@@ -250,6 +260,22 @@ export class CloudWatchProvider implements ServiceProvider, MetricSink, Implemen
 
   DisableAlarmActions(input: DisableAlarmActionsInput, ctx: CallContext): void {
     this.alarms.setActionsEnabled(scopeOf(ctx), input, false);
+  }
+
+  PutAlarmMuteRule(input: PutAlarmMuteRuleInput, ctx: CallContext): Promise<void> {
+    return this.alarms.muteRules.put(scopeOf(ctx), input);
+  }
+
+  GetAlarmMuteRule(input: GetAlarmMuteRuleInput, ctx: CallContext): GetAlarmMuteRuleOutput {
+    return this.alarms.muteRules.get(scopeOf(ctx), input);
+  }
+
+  ListAlarmMuteRules(input: ListAlarmMuteRulesInput, ctx: CallContext): ListAlarmMuteRulesOutput {
+    return this.alarms.muteRules.list(scopeOf(ctx), input);
+  }
+
+  DeleteAlarmMuteRule(input: DeleteAlarmMuteRuleInput, ctx: CallContext): Promise<void> {
+    return this.alarms.muteRules.delete(scopeOf(ctx), input);
   }
 
   TagResource(input: TagResourceInput, ctx: CallContext): TagResourceOutput {

@@ -1,6 +1,7 @@
 /**
- * Tags on alarms (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME) and
- * dashboards (arn:aws:cloudwatch::ACCOUNT:dashboard/NAME): at most 50 per
+ * Tags on alarms (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME), dashboards
+ * (arn:aws:cloudwatch::ACCOUNT:dashboard/NAME) and alarm mute rules
+ * (arn:aws:cloudwatch:REGION:ACCOUNT:alarm-mute-rule:NAME): at most 50 per
  * resource, keys unique, aws: prefix reserved.
  */
 import type {
@@ -14,6 +15,7 @@ import type {
 } from "../../generated/cloudwatch.js";
 import type { Scope } from "../../state/documents.js";
 import type { Alarms } from "./alarms/alarms.js";
+import type { MuteRules } from "./alarms/mute-rules.js";
 import type { Dashboards } from "./dashboards.js";
 import { CwErrors } from "./errors.js";
 
@@ -28,6 +30,7 @@ export class Tags {
   constructor(
     private readonly alarms: Alarms,
     private readonly dashboards: Dashboards,
+    private readonly muteRules: MuteRules,
   ) {}
 
   private resolve(scope: Scope, resourceArn: string): Tagged {
@@ -35,8 +38,16 @@ export class Tags {
     if (alarm) return { tags: alarm.tags, save: (tags) => this.alarms.setTags(scope, alarm.alarm.AlarmName!, tags) };
     const dashboard = this.dashboards.findByArn(scope.account, resourceArn);
     if (dashboard) return { tags: dashboard.tags, save: (tags) => this.dashboards.setTags(scope.account, dashboard.name, tags) };
+    const rule = this.muteRules.findByArn(scope, resourceArn);
+    if (rule) return { tags: rule.tags, save: (tags) => this.muteRules.setTags(scope, rule.name, tags) };
     if (!/^arn:aws[a-z-]*:cloudwatch:/.test(resourceArn)) throw CwErrors.invalidValue(resourceArn, "ResourceARN");
-    const type = resourceArn.includes(":alarm:") ? "alarm" : resourceArn.includes(":dashboard/") ? "dashboard" : "resource";
+    const type = resourceArn.includes(":alarm:")
+      ? "alarm"
+      : resourceArn.includes(":dashboard/")
+        ? "dashboard"
+        : resourceArn.includes(":alarm-mute-rule:")
+          ? "alarm-mute-rule"
+          : "resource";
     throw CwErrors.resourceNotFoundException(type, resourceArn);
   }
 

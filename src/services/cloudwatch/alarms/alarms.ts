@@ -33,6 +33,8 @@ import { CompositeAlarms, type AlarmHost, type AlarmView } from "./composite.js"
 import { alarmFromInput, alarmPeriod, MAX_ALARMS } from "./config.js";
 import { decide, fetchRange, type Outcome } from "./evaluate.js";
 import { javaJson } from "./java-json.js";
+import { MuteRules } from "./mute-rules.js";
+import { MutedActions, type MuteHost } from "./muted-actions.js";
 
 export const EVALUATE_JOB = "cloudwatch.alarm.evaluate";
 /** Evaluations run this long after a period boundary, after publishers due at the boundary. */
@@ -43,9 +45,11 @@ interface EvaluatePayload {
   name: string;
 }
 
-export class Alarms implements AlarmHost {
+export class Alarms implements AlarmHost, MuteHost {
   readonly store: AlarmStore;
   readonly composites: CompositeAlarms;
+  readonly muteRules: MuteRules;
+  private readonly mutedActions: MutedActions;
   /**
    * Single-metric alarms whose last evaluation found no data and settled: with
    * nothing in range the outcome cannot change, so they sleep (no job) until
@@ -59,12 +63,15 @@ export class Alarms implements AlarmHost {
   ) {
     this.store = new AlarmStore(cloud);
     this.composites = new CompositeAlarms(cloud, this.store, this);
+    this.muteRules = new MuteRules(cloud, (scope, name) => this.view(scope, name) !== undefined);
+    this.mutedActions = new MutedActions(cloud, this.store, this.muteRules, this);
     metrics.onData((scope, touched) => this.wake(scope, touched));
   }
 
   onStart(): void {
     this.cloud.scheduler.on<EvaluatePayload>(EVALUATE_JOB, (job) => this.evaluateJob(job));
     this.composites.onStart();
+    this.mutedActions.onStart();
     for (const scope of this.store.scopes()) {
       for (const record of this.store.alarms(scope).values()) {
         if (!this.cloud.scheduler.get(this.jobKey(scope, record.alarm.AlarmName!))) this.sleep(scope, record.alarm);
@@ -285,9 +292,13 @@ export class Alarms implements AlarmHost {
     // AWS deletes the alarms that exist and quietly ignores names that match none.
     const present = input.AlarmNames.filter((name) => alarms.has(name));
     this.cloud.documents.transaction(() => {
-      for (const name of compositeNames) this.composites.deleteOne(scope, name);
+      for (const name of compositeNames) {
+        this.composites.deleteOne(scope, name);
+        this.mutedActions.forget(scope, name);
+      }
       for (const name of present) {
         const record = alarms.get(name)!;
+        this.mutedActions.forget(scope, name);
         this.forget(scope, record.alarm);
         alarms.delete(name);
         this.store.addHistory(scope, name, "ConfigurationUpdate", `Alarm "${name}" deleted`, {
@@ -443,7 +454,20 @@ export class Alarms implements AlarmHost {
     if (changed) await this.composites.childChanged(scope, name);
   }
 
+  /** Whether an active alarm mute rule holds back this transition's actions (recording that it does). */
+  actionsMuted(scope: Scope, alarm: MetricAlarm | CompositeAlarm, type: "MetricAlarm" | "CompositeAlarm", state: StateValue): boolean {
+    return this.mutedActions.mute(scope, alarm, type, state);
+  }
+
+  /** A mute ended: the alarm's actions for the state it was muted in run if it is still in that state. */
+  async runMutedActions(scope: Scope, name: string, state: StateValue): Promise<void> {
+    const alarm = this.store.alarms(scope).get(name)?.alarm;
+    if (!alarm) return this.composites.unmuted(scope, name, state);
+    if (alarm.StateValue === state && alarm.ActionsEnabled) await this.runActions(scope, alarm, state);
+  }
+
   private async runActions(scope: Scope, alarm: MetricAlarm, state: StateValue): Promise<void> {
+    if (this.actionsMuted(scope, alarm, "MetricAlarm", state)) return;
     const actions = state === "ALARM" ? alarm.AlarmActions : state === "OK" ? alarm.OKActions : alarm.InsufficientDataActions;
     for (const action of actions ?? []) {
       const result = await runAction(this.cloud, scope, alarm, action);

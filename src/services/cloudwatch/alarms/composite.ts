@@ -34,6 +34,8 @@ export interface AlarmView {
 export interface AlarmHost {
   arnFor(scope: Scope, name: string): string;
   view(scope: Scope, name: string): AlarmView | undefined;
+  /** Whether an active alarm mute rule holds back a transition's actions. */
+  actionsMuted(scope: Scope, alarm: CompositeAlarm, type: "CompositeAlarm", state: StateValue): boolean;
 }
 
 const COMPOSITE_ACTIONS = [
@@ -318,7 +320,15 @@ export class CompositeAlarms {
     return { by: "WaitPeriod", reason: `Waiting up to ${seconds} seconds for alarm ${suppressor.name} to go into ALARM state.` };
   }
 
+  /** A mute ended: the composite's actions for `state` run if it is still in it, enabled and unsuppressed. */
+  async unmuted(scope: Scope, name: string, state: StateValue): Promise<void> {
+    const alarm = this.alarms(scope).get(name)?.alarm;
+    if (!alarm || alarm.StateValue !== state || !alarm.ActionsEnabled || alarm.ActionsSuppressedBy) return;
+    await this.runActions(scope, alarm, state);
+  }
+
   private async runActions(scope: Scope, alarm: CompositeAlarm, state: StateValue): Promise<void> {
+    if (this.host.actionsMuted(scope, alarm, "CompositeAlarm", state)) return;
     const actions = state === "ALARM" ? alarm.AlarmActions : state === "OK" ? alarm.OKActions : alarm.InsufficientDataActions;
     for (const action of actions ?? []) {
       const result = await runAction(this.cloud, scope, { AlarmName: alarm.AlarmName } as MetricAlarm, action);
