@@ -98,6 +98,7 @@ export class StratusServer {
     const requestId = newRequestId();
     const request = new NodeHttpRequest(req, expectsContinue ? res : undefined);
     const exchange = new Exchange(requestId, req, res, request);
+    exchange.receivedAt = this.cloud.clock.now();
     req.on("error", () => undefined);
     res.on("error", () => undefined);
     try {
@@ -142,6 +143,7 @@ export class StratusServer {
         errorCode: ex.errorCode,
         bytesSent: Number.isFinite(length) ? length : undefined,
         totalMs: Number(process.hrtime.bigint() - ex.startedAt) / 1e6,
+        receivedAt: ex.receivedAt,
         responseHeaders: ex.response.headers,
       });
     } catch (error) {

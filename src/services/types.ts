@@ -54,6 +54,8 @@ export interface CompletedRequest {
   bytesSent?: number;
   /** Milliseconds from receiving the request to writing the response. */
   totalMs: number;
+  /** When the request arrived, on Stratus's clock (epoch ms): what it is billed and counted at. */
+  receivedAt: number;
   responseHeaders: Record<string, string | string[]>;
 }
 

@@ -50,7 +50,8 @@ export class BillingModule extends S3Base {
     const bucket = this.store.bucket(name);
     if (!bucket) return;
     const scope = { account: bucket.account, region: bucket.region };
-    const hour = Math.floor(this.cloud.clock.now() / HOUR_MS) * HOUR_MS;
+    // Billed in the hour the request arrived (its answer may finish after a jump of the clock).
+    const hour = Math.floor(record.receivedAt / HOUR_MS) * HOUR_MS;
     const prefix = usagePrefix(bucket.region);
     const billedAs = BILLED_AS[operation] ?? operation;
     const tier = requestTier(operation);
