@@ -12,6 +12,11 @@ import type { RunningStratus } from "../../src/index.js";
 import { AWS_CLI_V1, awsCli, bash, boto3, hasBoto3, sdkConfig, startTestStratus } from "../support/stratus.js";
 
 const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+/** A role the account may assume (with session tags), as AWS requires of AssumeRole. */
+const ASSUMABLE = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+});
 const S3_READ = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/a b" }] });
 
 describe("IAM conformance", () => {
@@ -149,7 +154,9 @@ describe("STS conformance", () => {
       `
 iam = client("iam")
 sts = client("sts")
-iam.create_role(RoleName="worker", AssumeRolePolicyDocument=${JSON.stringify(TRUST)})
+iam.create_role(RoleName="worker", AssumeRolePolicyDocument=${JSON.stringify(ASSUMABLE)})
+# The trust policy names the account: the worker's own sessions also need an identity policy to chain into it.
+iam.put_role_policy(RoleName="worker", PolicyName="chain", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
 arn = "arn:aws:iam::000000000000:role/worker"
 call("malformed-arn", lambda: sts.assume_role(RoleArn="nothing-valid-in-here", RoleSessionName="s1"))
 call("no-service", lambda: sts.assume_role(RoleArn="arn:a::::something/test-role", RoleSessionName="s1"))
@@ -196,7 +203,7 @@ call("key-info", lambda: sts.get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMP
   });
 
   it("assumed-role credentials work through both CLIs (AWS_SESSION_TOKEN) and SDK v3", async () => {
-    await bash(stratus, `aws iam create-role --role-name cli-role --assume-role-policy-document '${TRUST}' >/dev/null`);
+    await bash(stratus, `aws iam create-role --role-name cli-role --assume-role-policy-document '${ASSUMABLE}' >/dev/null`);
     const assumed = await awsCli(stratus, ["sts", "assume-role", "--role-arn", "arn:aws:iam::000000000000:role/cli-role", "--role-session-name", "cli"]);
     const creds = assumed.json().Credentials;
     const env = { AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: creds.SecretAccessKey, AWS_SESSION_TOKEN: creds.SessionToken };

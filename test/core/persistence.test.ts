@@ -61,7 +61,11 @@ describe("persistence across restarts (storage: disk)", () => {
     try {
       assert.ok(existsSync(path.join(dir, "stratus.db")));
       const iam = new IAMClient(config(first));
-      const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+      // DLM's role, which the account may also assume (the test assumes it below).
+      const trust = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com", AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" }],
+      });
       roleId = (await iam.send(new CreateRoleCommand({ RoleName: "AWSDataLifecycleManagerDefaultRole", AssumeRolePolicyDocument: trust }))).Role!.RoleId!;
       await iam.send(new AttachRolePolicyCommand({ RoleName: "AWSDataLifecycleManagerDefaultRole", PolicyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole" }));
       await iam.send(new CreateUserCommand({ UserName: "trainer" }));

@@ -5,9 +5,10 @@ import { IAMClient, CreateRoleCommand } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
+/** The account may assume the role (a trust policy naming only EC2 would refuse the account's own callers). */
 const TRUST = JSON.stringify({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+  Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "sts:AssumeRole" }],
 });
 
 describe("STS", () => {

@@ -51,14 +51,25 @@ export interface RoleCredentials {
   issued: Date;
 }
 
+/** Why the instance's role yields no credentials (its trust policy does not let EC2 assume it), as iam/info reports it. */
+export interface RoleRefusal {
+  code: string;
+  message: string;
+  at: Date;
+}
+
 type Tree = { [name: string]: string | Tree };
+
+function isRefusal(value: RoleCredentials | RoleRefusal | undefined): value is RoleRefusal {
+  return value !== undefined && "code" in value;
+}
 
 /** "2024-05-01T12:00:00Z": IMDS's time format (no milliseconds). */
 export function imdsTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-function metaData(i: ImdsInstance, credentials: () => RoleCredentials | undefined): Tree {
+function metaData(i: ImdsInstance, credentials: () => RoleCredentials | RoleRefusal | undefined): Tree {
   const nic: Tree = {
     "device-number": "0",
     "interface-id": i.interfaceId,
@@ -100,24 +111,33 @@ function metaData(i: ImdsInstance, credentials: () => RoleCredentials | undefine
   if (i.keyName && i.publicKey) tree["public-keys"] = { [`0=${i.keyName}`]: { "openssh-key": i.publicKey } };
   if (i.spotAction) tree.spot = { "instance-action": JSON.stringify({ action: i.spotAction.action, time: imdsTime(i.spotAction.time) }), "termination-time": imdsTime(i.spotAction.time) };
   if (i.tags) tree.tags = { instance: { ...i.tags } };
-  if (i.role) {
-    const role = i.role;
-    const creds = credentials();
-    const updated = imdsTime(creds?.issued ?? i.launchTime);
-    tree.iam = {
-      info: JSON.stringify({ Code: "Success", LastUpdated: updated, InstanceProfileArn: role.profileArn, InstanceProfileId: role.profileId }, null, 2),
-      "security-credentials": {
-        [role.name]: creds
-          ? JSON.stringify(
-              { Code: "Success", LastUpdated: updated, Type: "AWS-HMAC", AccessKeyId: creds.accessKeyId, SecretAccessKey: creds.secretAccessKey, Token: creds.token, Expiration: imdsTime(creds.expiration) },
-              null,
-              2,
-            )
-          : "",
-      },
-    };
-  }
+  if (i.role) tree.iam = iamTree(i, i.role, credentials());
   return tree;
+}
+
+/**
+ * iam/info and iam/security-credentials/<role>. A role EC2 may not assume
+ * (its trust policy does not allow ec2.amazonaws.com) shows EC2's error in
+ * iam/info and serves no credentials, as EC2 does.
+ */
+function iamTree(i: ImdsInstance, role: NonNullable<ImdsInstance["role"]>, creds: RoleCredentials | RoleRefusal | undefined): Tree {
+  if (isRefusal(creds)) {
+    return { info: JSON.stringify({ Code: creds.code, Message: creds.message, LastUpdated: imdsTime(creds.at) }, null, 2) };
+  }
+  const updated = imdsTime(creds?.issued ?? i.launchTime);
+  const document = creds && {
+    Code: "Success",
+    LastUpdated: updated,
+    Type: "AWS-HMAC",
+    AccessKeyId: creds.accessKeyId,
+    SecretAccessKey: creds.secretAccessKey,
+    Token: creds.token,
+    Expiration: imdsTime(creds.expiration),
+  };
+  return {
+    info: JSON.stringify({ Code: "Success", LastUpdated: updated, InstanceProfileArn: role.profileArn, InstanceProfileId: role.profileId }, null, 2),
+    "security-credentials": { [role.name]: document ? JSON.stringify(document, null, 2) : "" },
+  };
 }
 
 function identityDocument(i: ImdsInstance): string {
@@ -145,7 +165,7 @@ function identityDocument(i: ImdsInstance): string {
 }
 
 /** The answer to GET of a metadata path: its body, or undefined (404). */
-export function lookup(i: ImdsInstance, path: string, credentials: () => RoleCredentials | undefined): string | Buffer | undefined {
+export function lookup(i: ImdsInstance, path: string, credentials: () => RoleCredentials | RoleRefusal | undefined): string | Buffer | undefined {
   const clean = path.replace(/\/{2,}/g, "/");
   if (clean === "/" || clean === "") return "latest";
   const m = /^\/latest(\/.*)?$/.exec(clean);

@@ -8,13 +8,13 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { listenOnImdsAddress } from "../network.js";
-import { lookup, type ImdsInstance, type RoleCredentials } from "./metadata.js";
+import { lookup, type ImdsInstance, type RoleCredentials, type RoleRefusal } from "./metadata.js";
 
 export interface ImdsSource {
   /** The instance holding this private address, if any. */
   byAddress(address: string): ImdsInstance | undefined;
-  /** Credentials of the instance's role (cached by the caller until close to expiry). */
-  credentials(instance: ImdsInstance): RoleCredentials | undefined;
+  /** Credentials of the instance's role (cached by the caller until close to expiry), or why EC2 may not assume it. */
+  credentials(instance: ImdsInstance): RoleCredentials | RoleRefusal | undefined;
 }
 
 const NOT_FOUND = `<?xml version="1.0" encoding="iso-8859-1"?>

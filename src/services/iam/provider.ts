@@ -2,8 +2,9 @@
  * IAM as the exercise uses it: roles with trust policies, inline and managed
  * policies (AWS's catalogue and the account's own, with versions), instance
  * profiles, users, groups, access keys and login profiles, service-linked
- * roles, the account's password policy and alias; identity policies are
- * enforced (enforce.ts) and can be simulated (simulation.ts).
+ * roles, OpenID Connect providers, the account's password policy and alias;
+ * identity policies are enforced (enforce.ts) and can be simulated
+ * (simulation.ts), trust policies evaluated (trust.ts).
  * The provider merges the operations of small modules, one per family.
  */
 import type { Cloud } from "../../cloud.js";
@@ -19,6 +20,7 @@ import { GroupOperations } from "./groups.js";
 import { InlinePolicyOperations } from "./inline-policies.js";
 import { InstanceProfileOperations } from "./instance-profiles.js";
 import { LoginProfileOperations } from "./login-profiles.js";
+import { OidcProviderOperations } from "./oidc-providers.js";
 import { PolicyOperations } from "./policies.js";
 import { RoleOperations } from "./roles.js";
 import { ServiceLinkedRoleOperations } from "./service-linked-roles.js";
@@ -42,6 +44,7 @@ export class IamProvider implements ServiceProvider {
       new GroupOperations(cloud, this.store),
       new GroupPolicyOperations(this.store),
       new ServiceLinkedRoleOperations(cloud, this.store),
+      new OidcProviderOperations(cloud, this.store),
       new AccountOperations(this.store),
       new AccountSettingsOperations(this.store),
       new AuthorizationDetailsOperations(this.store),

@@ -123,6 +123,19 @@ export interface DeletionTaskRecord {
   Status: "SUCCEEDED" | "IN_PROGRESS" | "FAILED" | "NOT_STARTED";
 }
 
+/** An IAM OpenID Connect provider: the issuer whose tokens AssumeRoleWithWebIdentity accepts. */
+export interface OidcProviderRecord {
+  /** The issuer without its scheme ("host[:port]/path"): its name in its ARN and in condition keys. */
+  Name: string;
+  Arn: string;
+  /** "https", or "http" for a local issuer (which AWS would refuse). */
+  Scheme: "https" | "http";
+  ClientIDList: string[];
+  ThumbprintList: string[];
+  CreateDate: Date;
+  Tags: TagRecord[];
+}
+
 export interface AccessKeyRecord {
   AccessKeyId: string;
   /** Empty for the account root's own keys. */
@@ -188,6 +201,11 @@ export class IamStore {
   /** Access keys by access key id. */
   accessKeys(account: string): ScopedCollection<AccessKeyRecord> {
     return this.collection("access-keys", account);
+  }
+
+  /** OpenID Connect providers, keyed by name (the issuer without its scheme). */
+  oidcProviders(account: string): ScopedCollection<OidcProviderRecord> {
+    return this.collection("oidc-providers", account);
   }
 
   /** A role by name or ARN; an ARN names its own account. */

@@ -1,13 +1,15 @@
 /**
  * What the instance metadata service (src/runtime/imds) shows an instance,
  * built from its record, and the credentials of its instance profile's role
- * (issued as STS would, renewed before they expire).
+ * (issued as STS would, renewed before they expire) — when the role's trust
+ * policy lets ec2.amazonaws.com assume it; otherwise EC2's error.
  */
 import { accessKeyId, secretAccessKey, sessionToken } from "../../../core/ids.js";
-import type { ImdsInstance, RoleCredentials } from "../../../runtime/imds/metadata.js";
+import type { ImdsInstance, RoleCredentials, RoleRefusal } from "../../../runtime/imds/metadata.js";
 import type { ImdsSource } from "../../../runtime/imds/server.js";
 import type { Scope } from "../../../state/documents.js";
 import type { IamStore } from "../../iam/store.js";
+import { serviceMayAssume } from "../../iam/trust.js";
 import { findZone } from "../regions/regions.js";
 import type { InstanceRecord } from "../state.js";
 import type { InstancesModule } from "./module.js";
@@ -17,6 +19,15 @@ import { publicDnsName } from "../network/public-ips.js";
 /** Role credentials last six hours and are renewed once less than an hour is left, as EC2 does. */
 const CREDENTIALS_MS = 6 * 3_600_000;
 const RENEW_MS = 3_600_000;
+
+/** What iam/info says when the role's trust policy does not let EC2 assume it, in EC2's words. */
+function refusal(role: string, at: Date): RoleRefusal {
+  return {
+    code: "AssumeRoleUnauthorizedAccess",
+    message: `EC2 cannot assume the role ${role}. Please see documentation at https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html#troubleshoot_iam-ec2_errors-info-doc.`,
+    at,
+  };
+}
 
 export function imdsSource(instances: InstancesModule, iam: IamStore): ImdsSource {
   const issued = new Map<string, RoleCredentials & { role: string }>();
@@ -39,6 +50,7 @@ export function imdsSource(instances: InstancesModule, iam: IamStore): ImdsSourc
       if (held && held.role === instance.role.name && held.expiration.getTime() - now > RENEW_MS) return held;
       const role = iam.roles(instance.account).get(instance.role.name.toLowerCase());
       if (!role) return undefined;
+      if (!serviceMayAssume(cloud, role, "ec2.amazonaws.com", instance)) return refusal(role.RoleName, new Date(now));
       const credentials = {
         role: instance.role.name,
         accessKeyId: accessKeyId("ASIA"),
