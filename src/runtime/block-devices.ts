@@ -90,6 +90,7 @@ export function byIdLink(volumeId: string): string {
  * instance.
  */
 export function nodeCommands(dev: string, node: { name: string; loop: Loop; volumeId: string; nitro: boolean }, present: boolean): string {
+  if (!/^[a-z0-9]+$/.test(node.name) || !/^vol-[0-9a-f]+$/.test(node.volumeId)) throw new Error(`not a device name: ${node.name} (${node.volumeId})`);
   const link = `${dev}/${byIdLink(node.volumeId)}`;
   if (!present) return `rm -f ${dev}/${node.name}${node.nitro ? ` ${link}` : ""}`;
   const lines = [`rm -f ${dev}/${node.name}`, `mknod -m 660 ${dev}/${node.name} b ${node.loop.major} ${node.loop.minor}`, `chgrp disk ${dev}/${node.name} 2>/dev/null || true`];

@@ -91,6 +91,12 @@ export class InstanceVolumes {
       const used = new Set([...current.values()].map((d) => d.nvmeIndex));
       let nvmeIndex = 1;
       while (used.has(nvmeIndex)) nvmeIndex++;
+      const name = guestDeviceName(instance.instanceType, volume.device, nvmeIndex);
+      // /dev/sdf and /dev/xvdf are both xvdf on Xen: the second cannot have the name too.
+      if ([...current.values()].some((d) => d.name === name)) {
+        failures.push(`${volume.volumeId} (${volume.device}) is not a block device in this instance: ${name} is another volume's`);
+        continue;
+      }
       let loop: Loop;
       try {
         loop = await bindLoop(await this.bytes.file(volume.volumeId));
@@ -98,7 +104,7 @@ export class InstanceVolumes {
         failures.push(`${volume.volumeId} (${volume.device}) is not a block device in this instance: ${(error as Error).message}`);
         continue;
       }
-      const device: Device = { volumeId: volume.volumeId, name: guestDeviceName(instance.instanceType, volume.device, nvmeIndex), nvmeIndex, nitro, loop, io: NO_IO };
+      const device: Device = { volumeId: volume.volumeId, name, nvmeIndex, nitro, loop, io: NO_IO };
       current.set(volume.volumeId, device);
       this.bytes.exposed(volume.volumeId, true);
       added.push(device);

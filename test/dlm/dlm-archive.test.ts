@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CreateLifecyclePolicyCommand, DLMClient } from "@aws-sdk/client-dlm";
+import { CreateLifecyclePolicyCommand, DLMClient, DeleteLifecyclePolicyCommand } from "@aws-sdk/client-dlm";
 import { CreateVolumeCommand, DescribeSnapshotsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
@@ -43,7 +43,10 @@ describe("DLM archive rules", () => {
 
   it("refuses archive retention shorter than 90 days, of the wrong kind, or for instances", async () => {
     const invalid = (error: any) => error.name === "InvalidRequestException";
-    await assert.rejects(dlm.send(policy({ ArchiveRule: { RetainRule: { RetentionArchiveTier: { Count: 3 } } } })), invalid);
+    // Monthly runs (about 30 days apart, as AWS counts them): two archived runs are not 90 days, three are.
+    await assert.rejects(dlm.send(policy({ ArchiveRule: { RetainRule: { RetentionArchiveTier: { Count: 2 } } } })), invalid);
+    const accepted = await dlm.send(policy({ ArchiveRule: { RetainRule: { RetentionArchiveTier: { Count: 3 } } } }));
+    await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId: accepted.PolicyId }));
     await assert.rejects(dlm.send(policy({ ArchiveRule: { RetainRule: { RetentionArchiveTier: { Interval: 6, IntervalUnit: "MONTHS" } } } })), invalid);
     await assert.rejects(
       dlm.send(policy({ RetainRule: { Interval: 60, IntervalUnit: "DAYS" }, ArchiveRule: { RetainRule: { RetentionArchiveTier: { Interval: 60, IntervalUnit: "DAYS" } } } })),

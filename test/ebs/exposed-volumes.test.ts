@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { EBSClient, GetSnapshotBlockCommand, ListChangedBlocksCommand, ListSnapshotBlocksCommand } from "@aws-sdk/client-ebs";
 import { CreateSnapshotCommand, CreateVolumeCommand, EC2Client } from "@aws-sdk/client-ec2";
 import type { RunningStratus } from "../../src/index.js";
-import { byIdLink, guestDeviceName } from "../../src/runtime/block-devices.js";
+import { byIdLink, guestDeviceName, nodeCommands } from "../../src/runtime/block-devices.js";
 import { blocksOf } from "../../src/services/ebs/blocks/extents.js";
 import { sdkConfig, startTestStratus } from "../support/stratus.js";
 import { BLOCK, blockStore, pattern } from "./helpers.js";
@@ -93,6 +93,10 @@ describe("volumes an instance writes as block devices", () => {
     assert.equal(guestDeviceName("t2.micro", "/dev/sdf", 1), "xvdf");
     assert.equal(guestDeviceName("t2.micro", "/dev/xvdg", 1), "xvdg");
     assert.equal(byIdLink("vol-0123456789abcdef0"), "disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+    // What goes into the instance's shell is a plain name, never a shell's words.
+    const loop = { path: "/dev/loop9", major: 7, minor: 9 };
+    assert.match(nodeCommands('"$1"', { name: "nvme1n1", loop, volumeId: "vol-0123456789abcdef0", nitro: true }, true), /mknod -m 660 "\$1"\/nvme1n1 b 7 9/);
+    assert.throws(() => nodeCommands('"$1"', { name: "xvdf;reboot", loop, volumeId: "vol-0123456789abcdef0", nitro: false }, true));
   });
 
   it("reads filefrag's extent map into blocks (none where it could not be read)", () => {

@@ -233,6 +233,10 @@ describe("EC2 instances", () => {
       "InvalidBlockDeviceMapping",
       /Volume of size 4GB is smaller than snapshot 'snap-[0-9a-f]+', expect size >= 8GB/,
     );
+    // Device names are AWS's: not anything (nor a shell's words).
+    for (const DeviceName of ["/dev/foo", "/dev/sdf;reboot", "/dev/sdf b"]) {
+      await rejectsWith(run({ BlockDeviceMappings: [{ DeviceName, Ebs: { VolumeSize: 1 } }] }), "InvalidBlockDeviceMapping", /Invalid device name/);
+    }
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [instance.InstanceId!] }));
     await stratus.clock.advance("30s");
     assert.equal(volumes.get(volumeIds[0]), undefined, "the root volume is deleted");

@@ -366,13 +366,14 @@ export class DlmRunner {
   private sweepExpired(scope: Scope, policy: PolicyRecord): void {
     const now = this.cloud.clock.now();
     for (const snapshot of this.managed(scope, policy.PolicyId)) {
-      // Archived ones keep their own (archive) expiry.
-      if (snapshot._dlm!.archived !== undefined) continue;
       const job = this.cloud.scheduler.get(`${JOB_EXPIRE}:${snapshot.SnapshotId}`);
       if (job && job.due <= now) continue;
       const schedule = this.findSchedule(policy, snapshot._dlm!.schedule);
-      if (!schedule?.retain.interval || !schedule.retain.unit) continue;
-      const due = addInterval(snapshot._dlm!.at, schedule.retain.interval, schedule.retain.unit);
+      // An archived snapshot's time runs from its archival, by the archive tier's retention.
+      const archived = snapshot._dlm!.archived;
+      const retain = archived !== undefined ? schedule?.archive : schedule?.retain;
+      if (!retain?.interval || !retain.unit) continue;
+      const due = addInterval(archived ?? snapshot._dlm!.at, retain.interval, retain.unit);
       this.cloud.scheduler.schedule<ExpireJob>({
         kind: JOB_EXPIRE,
         key: `${JOB_EXPIRE}:${snapshot.SnapshotId}`,

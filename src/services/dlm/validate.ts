@@ -127,18 +127,17 @@ function validateArchiveRule(schedule: Schedule, resourceType: string): void {
   if (tier.Interval * (UNIT_DAYS[tier.IntervalUnit] ?? 1) < 90) throw DlmErrors.invalid("Snapshots must be retained in the archive tier for at least 90 days.");
 }
 
-/** The shortest time between two runs of a cron schedule (over a year of them). */
+/** The average time between runs of a cron schedule over a year (a monthly one: about 30 days, as AWS counts it). */
 function cronPeriod(expression: string): number {
   const schedule = parseCron(expression);
-  let shortest = Infinity;
-  let t = Date.UTC(2024, 0, 1);
-  for (let i = 0; i < 24; i++) {
+  const runs: number[] = [];
+  for (let t = Date.UTC(2024, 0, 1); runs.length < 400; ) {
     const next = nextCronTime(schedule, t);
-    if (next === undefined) break;
-    if (i > 0) shortest = Math.min(shortest, next - t);
+    if (next === undefined || next > Date.UTC(2025, 0, 1)) break;
+    runs.push(next);
     t = next;
   }
-  return shortest;
+  return runs.length > 1 ? (runs[runs.length - 1] - runs[0]) / (runs.length - 1) : Infinity;
 }
 
 function validateRetainRule(rule: RetainRule, name: string): void {

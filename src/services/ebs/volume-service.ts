@@ -3,6 +3,7 @@
  * deleting them, and their states on the clock. The EC2 API module, the
  * instance side (launch and terminate) and DLM all go through here.
  */
+import { DEVICE_NAME } from "../ec2/state.js";
 import { usableTier } from "./snapshot-tiers.js";
 import type { Cloud } from "../../cloud.js";
 import { ec2Id } from "../../core/ids.js";
@@ -38,7 +39,6 @@ const JOB_DETACHED = "ebs:volume-detached";
 const JOB_MODIFIED = "ebs:volume-modified";
 
 /** Linux device names EC2 accepts for EBS volumes. */
-const DEVICE_NAME = /^\/dev\/(sd[a-z]|sd[a-z](?:[1-9]|1[0-5])|xvd[a-z]|xvd[b-c][a-z]|hd[a-z])$|^xvd[a-z]$/;
 const MODIFICATION_COOLDOWN_MS = 6 * 3_600_000;
 
 type VolumeJob = { volumeId: string; instanceId?: string; phase?: "optimizing" | "completed" };

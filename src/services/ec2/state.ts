@@ -111,6 +111,9 @@ export interface InstanceStorage {
   ): ImageVolumeSnapshot[];
 }
 
+/** The device names EBS volumes attach at (/dev/sdf, /dev/xvdh, /dev/sda1, xvdf…), at launch as with AttachVolume. */
+export const DEVICE_NAME = /^\/dev\/(sd[a-z]|sd[a-z](?:[1-9]|1[0-5])|xvd[a-z]|xvd[b-c][a-z]|hd[a-z])$|^xvd[a-z]$/;
+
 /** What the volume side needs from the instance side. */
 export interface InstanceLookup {
   /** The instance, whatever its state (terminated ones until they disappear). */

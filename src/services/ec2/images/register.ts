@@ -11,7 +11,7 @@ import type { CallContext } from "../../types.js";
 import { Ec2Errors } from "../errors.js";
 import { KINDS, checkIdShape } from "../lookup.js";
 import { scopeOf } from "../network/module.js";
-import type { Ec2State } from "../state.js";
+import { DEVICE_NAME, type Ec2State } from "../state.js";
 import { tagsBySpecification } from "../tags.js";
 import type { ImageRecord, ImagesModule } from "./module.js";
 
@@ -47,6 +47,7 @@ export class ImageRegistrationModule {
     const seen = new Set<string>();
     for (const mapping of requested) {
       if (!mapping.DeviceName) throw Ec2Errors.missingParameter("BlockDeviceMapping.DeviceName");
+      if (!DEVICE_NAME.test(mapping.DeviceName)) throw Ec2Errors.custom("InvalidBlockDeviceMapping", `Invalid device name ${mapping.DeviceName}`);
       if (seen.has(mapping.DeviceName)) throw Ec2Errors.custom("InvalidBlockDeviceMapping", `The device '${mapping.DeviceName}' is used in more than one block-device mapping`);
       seen.add(mapping.DeviceName);
       if (mapping.NoDevice !== undefined || mapping.VirtualName) {

@@ -17,7 +17,7 @@ import type { NetworkModule } from "../network/module.js";
 import type { SecurityGroupRecord } from "../network/records.js";
 import type { SecurityGroupsModule } from "../network/security-groups.js";
 import { findZone, regionInfo } from "../regions/regions.js";
-import type { InstanceRecord, LaunchMapping } from "../state.js";
+import { DEVICE_NAME, type InstanceRecord, type LaunchMapping } from "../state.js";
 import { tagsBySpecification } from "../tags.js";
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
@@ -273,6 +273,7 @@ function mergeMappings(image: Image, requested: NonNullable<RunInstancesRequest[
   }
   for (const mapping of requested) {
     if (!mapping.DeviceName) throw Ec2Errors.missingParameter("BlockDeviceMapping.DeviceName");
+    if (!DEVICE_NAME.test(mapping.DeviceName)) throw Ec2Errors.custom("InvalidBlockDeviceMapping", `Invalid device name ${mapping.DeviceName}`);
     if (mapping.NoDevice !== undefined) {
       if (mapping.DeviceName === image.RootDeviceName) throw Ec2Errors.custom("InvalidBlockDeviceMapping", "The device 'root' cannot be suppressed.");
       out.delete(mapping.DeviceName);
