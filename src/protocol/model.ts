@@ -68,6 +68,8 @@ export interface Operation {
   httpChecksum?: { requestAlgorithmMember?: string; requestChecksumRequired?: boolean; requestValidationModeMember?: string; responseAlgorithms?: string[] };
   requestcompression?: { encodings: string[] };
   endpoint?: { hostPrefix?: string };
+  /** "none" for operations callers make unsigned (sts:AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
+  authtype?: string;
 }
 
 export interface ModelMetadata {

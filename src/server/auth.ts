@@ -16,13 +16,19 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 const UNSIGNED = "UNSIGNED-PAYLOAD";
 
+/** After the operation is known: an unsigned request strict mode let on must be for an operation AWS takes unsigned. */
+export function requireSignature(ex: Exchange): void {
+  if (ex.unsigned && ex.operation?.authtype !== "none") throw AuthErrors.missingAuthentication(authFamily(ex.protocol?.name));
+}
+
 export async function authenticate(ex: Exchange, cloud: Cloud): Promise<void> {
   const info = ex.signature;
   const family = authFamily(ex.protocol?.name);
   if (!info) {
-    // Anonymous S3 requests are decided by bucket policy and ACLs; everything else needs a signature.
-    if (family === "s3") return;
-    throw AuthErrors.missingAuthentication(family);
+    // Anonymous S3 requests are decided by bucket policy and ACLs; the rest needs a signature unless
+    // its operation is one callers make unsigned (checked once it is known: requireSignature).
+    if (family !== "s3") ex.unsigned = true;
+    return;
   }
   const verifier = cloud.identity.verifier(info.accessKeyId);
   if (!verifier) throw AuthErrors.unknownAccessKey(family, info.accessKeyId);

@@ -8,7 +8,7 @@ import { loadModel } from "../protocol/model.js";
 import { protocolFor } from "../protocol/registry.js";
 import { coralMessage, validateInput, type Violation } from "../protocol/validate.js";
 import type { CallContext, OperationHandler } from "../services/types.js";
-import { authenticate } from "./auth.js";
+import { authenticate, requireSignature } from "./auth.js";
 import type { Exchange } from "./exchange.js";
 import { routeRequest } from "./router.js";
 import { readSignature } from "./sigv4.js";
@@ -49,7 +49,12 @@ export const checkSignature: Step = async (ex, cloud) => {
 };
 
 export const resolveOperation: Step = async (ex) => {
-  ex.operation = await ex.protocol!.resolveOperation(ex.http, ex.model!);
+  try {
+    ex.operation = await ex.protocol!.resolveOperation(ex.http, ex.model!);
+  } finally {
+    // An unsigned request in strict mode hears about its signature first.
+    requireSignature(ex);
+  }
 };
 
 export const parseInput: Step = async (ex) => {

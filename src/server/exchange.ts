@@ -9,6 +9,8 @@ import type { SignatureInfo } from "./sigv4.js";
 
 export class Exchange {
   readonly startedAt = process.hrtime.bigint();
+  /** Strict mode let an unsigned request on until its operation is known (only unsigned operations may be). */
+  unsigned = false;
   /** When the request arrived, on Stratus's clock (epoch ms). */
   receivedAt = 0;
   signature?: SignatureInfo;

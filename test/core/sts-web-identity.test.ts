@@ -149,6 +149,30 @@ describe("AssumeRoleWithWebIdentity", () => {
     assert.match(text, /<SubjectFromWebIdentityToken>repo:ml\/train:ref:main<\/SubjectFromWebIdentityToken>/);
   });
 
+  it("is answered unsigned under --auth strict too, where every other unsigned request is refused", async () => {
+    const keys = { accessKeyId: "AKIASTRICTWEBID00001", secretAccessKey: "strict-web-identity-secret-0123456789ab" };
+    const strict = await startTestStratus({ auth: "strict", credentials: [keys] });
+    try {
+      const iam = new IAMClient({ ...sdkConfig(strict), credentials: keys });
+      const provider = (await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer.url, ClientIDList: ["ml-app"] }))).OpenIDConnectProviderArn!;
+      const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithWebIdentity" }] };
+      await iam.send(new CreateRoleCommand({ RoleName: "ci-deployer", AssumeRolePolicyDocument: JSON.stringify(trust) }));
+      const post = (params: Record<string, string>) =>
+        fetch(strict.endpoint, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ Version: "2011-06-15", ...params }) });
+      const token = jwt({ iss: issuer.url, aud: "ml-app", sub: "repo:ml/train", iat: now(), exp: now() + 600 });
+      const answered = await post({ Action: "AssumeRoleWithWebIdentity", RoleArn: roleArn, RoleSessionName: "strict", WebIdentityToken: token });
+      assert.equal(answered.status, 200, await answered.clone().text());
+      assert.match(await answered.text(), /assumed-role\/ci-deployer\/strict/);
+      for (const Action of ["GetCallerIdentity", "AssumeRole", "NoSuchAction"]) {
+        const refused = await post({ Action, RoleArn: roleArn, RoleSessionName: "x" });
+        assert.equal(refused.status, 403, Action);
+        assert.match(await refused.text(), /<Code>MissingAuthenticationToken<\/Code>/, Action);
+      }
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it("refuses a wrong audience, an expired token, a bad signature and garbage as InvalidIdentityToken / ExpiredTokenException", async () => {
     await rejects(assume(jwt(claims({ aud: "someone-else" }))), "InvalidIdentityToken", 400, "Incorrect token audience");
     const expiring = jwt(claims({ exp: now() + 60 }));
