@@ -46,6 +46,19 @@ const parsed = new Map<string, Statement[]>();
 const strings = (value: unknown): string[] | undefined =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
 
+/** A statement's Condition block, one condition per operator and key (keys in lower case). */
+export function statementConditions(block: unknown): Condition[] {
+  const conditions: Condition[] = [];
+  for (const [operator, keys] of Object.entries((block ?? {}) as Record<string, Record<string, unknown>>)) {
+    const op = parseOperator(operator);
+    if (!op || !keys || typeof keys !== "object") continue;
+    for (const [key, value] of Object.entries(keys)) {
+      conditions.push({ operator, ...op, key: key.toLowerCase(), values: (Array.isArray(value) ? value : [value]).map(String) });
+    }
+  }
+  return conditions;
+}
+
 /** A stored (already validated) policy document's statements; cached by text. */
 function statements(document: string): Statement[] {
   let out = parsed.get(document);
@@ -56,14 +69,7 @@ function statements(document: string): Statement[] {
     const raw = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
     for (const s of raw as Array<Record<string, unknown>>) {
       if (!s || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
-      const conditions: Condition[] = [];
-      for (const [operator, block] of Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
-        const op = parseOperator(operator);
-        if (!op || !block || typeof block !== "object") continue;
-        for (const [key, value] of Object.entries(block)) {
-          conditions.push({ operator, ...op, key: key.toLowerCase(), values: (Array.isArray(value) ? value : [value]).map(String) });
-        }
-      }
+      const conditions = statementConditions(s.Condition);
       out.push({ effect: s.Effect, actions: strings(s.Action), notActions: strings(s.NotAction), resources: strings(s.Resource), notResources: strings(s.NotResource), conditions });
     }
   } catch {

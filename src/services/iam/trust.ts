@@ -12,9 +12,9 @@
  * profile credentials).
  */
 import type { Cloud } from "../../cloud.js";
-import { conditionsHold, parseOperator, type Condition, type ConditionContext } from "../s3/access/conditions.js";
+import { conditionsHold, type Condition, type ConditionContext } from "../s3/access/conditions.js";
 import { wildcardMatch } from "../s3/access/wildcard.js";
-import { globalContext } from "./enforce.js";
+import { globalContext, statementConditions } from "./enforce.js";
 import type { RoleRecord } from "./store.js";
 
 /** Who asks to assume the role. */
@@ -73,14 +73,7 @@ function statements(document: string): TrustStatement[] {
     const raw = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
     for (const s of raw as Array<Record<string, unknown>>) {
       if (!s || (s.Effect !== "Allow" && s.Effect !== "Deny")) continue;
-      const conditions: Condition[] = [];
-      for (const [operator, block] of Object.entries((s.Condition ?? {}) as Record<string, Record<string, unknown>>)) {
-        const op = parseOperator(operator);
-        if (!op || !block || typeof block !== "object") continue;
-        for (const [key, value] of Object.entries(block)) {
-          conditions.push({ operator, ...op, key: key.toLowerCase(), values: (Array.isArray(value) ? value : [value]).map(String) });
-        }
-      }
+      const conditions = statementConditions(s.Condition);
       out.push({
         effect: s.Effect,
         principal: principals(s.Principal),
