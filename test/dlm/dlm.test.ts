@@ -15,7 +15,7 @@ import {
   UpdateLifecyclePolicyCommand,
 } from "@aws-sdk/client-dlm";
 import { CreateSnapshotCommand, CreateVolumeCommand, DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client, RunInstancesCommand, type Snapshot } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, DeleteRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, DeleteRoleCommand, IAMClient, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import type { RunningStratus } from "../../src/index.js";
 import { awsCli, sdkConfig, startTestStratus } from "../support/stratus.js";
 
@@ -305,8 +305,14 @@ describe("DLM", () => {
     assert.equal(broken.Policy!.State, "ERROR");
     assert.match(broken.Policy!.StatusMessage!, /short-lived/);
     assert.equal((await snapshotsOf(volumeId)).length, 0);
-    await iam.send(new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: TRUST }));
+    // A role DLM may not assume (it trusts another service) is as good as none.
+    const ec2Trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    await iam.send(new CreateRoleCommand({ RoleName: "short-lived", AssumeRolePolicyDocument: ec2Trust }));
     await stratus.clock.set("2025-07-03T00:00:00Z");
+    assert.equal((await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }))).Policy!.State, "ERROR");
+    assert.equal((await snapshotsOf(volumeId)).length, 0);
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: "short-lived", PolicyDocument: TRUST }));
+    await stratus.clock.set("2025-07-04T00:00:00Z");
     assert.equal((await dlm.send(new GetLifecyclePolicyCommand({ PolicyId }))).Policy!.State, "ENABLED");
     assert.equal((await snapshotsOf(volumeId)).length, 1);
     await dlm.send(new DeleteLifecyclePolicyCommand({ PolicyId }));

@@ -179,6 +179,18 @@ describe("S3 cross-region replication", () => {
     assert.equal((await east.send(new HeadObjectCommand({ Bucket: "perm-src", Key: "models/x" }))).ReplicationStatus, "FAILED");
     await assert.rejects(west.send(new HeadObjectCommand({ Bucket: "perm-dst", Key: "models/x" })), (e: any) => e.name === "NotFound");
   });
+
+  it("marks the source FAILED when the role does not trust s3.amazonaws.com, whatever its policies allow", async () => {
+    const iam = new IAMClient(sdkConfig(stratus));
+    const ec2Trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    await iam.send(new CreateRoleCommand({ RoleName: "untrusting", AssumeRolePolicyDocument: ec2Trust }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: "untrusting", PolicyName: "replication", PolicyDocument: REPLICATION_POLICY }));
+    await setup(east, west, "trust-src", "trust-dst");
+    await east.send(new PutBucketReplicationCommand({ Bucket: "trust-src", ReplicationConfiguration: { ...rule("trust-dst"), Role: "arn:aws:iam::000000000000:role/untrusting" } }));
+    await east.send(new PutObjectCommand({ Bucket: "trust-src", Key: "models/x", Body: "x" }));
+    await stratus.clock.settle();
+    assert.equal((await east.send(new HeadObjectCommand({ Bucket: "trust-src", Key: "models/x" }))).ReplicationStatus, "FAILED");
+  });
 });
 
 describe("S3 replication durability", () => {

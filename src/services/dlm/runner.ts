@@ -6,6 +6,7 @@
  * DISABLED policies have no jobs; a run whose execution role is gone puts the
  * policy in the ERROR state until the role is back.
  */
+import { serviceMayAssume } from "../iam/trust.js";
 import type { Cloud } from "../../cloud.js";
 import type { Schedule, Tag } from "../../generated/dlm.js";
 import type { Scope } from "../../state/documents.js";
@@ -116,7 +117,9 @@ export class DlmRunner {
     if (next !== undefined) {
       this.cloud.scheduler.schedule<RunJob>({ kind: JOB_RUN, key: `${JOB_RUN}:${policy.PolicyId}:${job.schedule}`, due: next, payload: job, ...scope });
     }
-    if (!this.iam.findRole(scope.account, policy.ExecutionRoleArn ?? "")) {
+    // DLM acts as its execution role: the role must exist and trust dlm.amazonaws.com.
+    const role = this.iam.findRole(scope.account, policy.ExecutionRoleArn ?? "");
+    if (!role || !serviceMayAssume(this.cloud, role, "dlm.amazonaws.com", scope)) {
       collection.update(policy.PolicyId, (p) => {
         p.State = "ERROR";
         p.StatusMessage = `The execution role ${p.ExecutionRoleArn} does not exist or cannot be assumed.`;

@@ -10,6 +10,8 @@
  * markers follow when the rule says so. A job re-arms itself before working,
  * so a crash mid-copy retries after a restart.
  */
+import { IamStore } from "../../iam/store.js";
+import { serviceMayAssume } from "../../iam/trust.js";
 import type { Cloud } from "../../../cloud.js";
 import type { Job } from "../../../clock/scheduler.js";
 import { isAwsError } from "../../../core/errors.js";
@@ -145,6 +147,9 @@ export class Replicator {
   private roleMay(role: string | undefined, source: BucketRecord, version: StoredVersion, t: Target, deleteMarker: boolean): boolean {
     const match = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(role ?? "");
     if (!match) return false;
+    // S3 can act as the role only if the role trusts s3.amazonaws.com.
+    const record = new IamStore(this.cloud).findRole(match[1], role!);
+    if (!record || !serviceMayAssume(this.cloud, record, "s3.amazonaws.com", { account: source.account, region: source.region })) return false;
     const principalArn = `arn:aws:sts::${match[1]}:assumed-role/${match[2]}/s3-replication`;
     const context = globalContext(this.cloud, { principalArn, account: match[1], region: source.region, sourceIp: "", secure: true });
     const may = (action: string, resource: string) => identityDecision(this.cloud, { principalArn, action, resource, context }) === "Allow";
