@@ -148,6 +148,10 @@ export async function startWorkload(options: WorkloadOptions): Promise<RunningWo
     log(`${new Date().toISOString()} ${request.socket.remoteAddress ?? "-"} ${request.method} ${request.url} ${status} ${(performance.now() - started).toFixed(1)}ms`);
   });
 
+  // Idle keep-alive connections stay open longer than clients keep them (Node's default 5 s races
+  // a client reusing the socket as the server closes it: ECONNRESET), as load balancers do.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 5000, options.host ?? "0.0.0.0", () => resolve());
